@@ -1,0 +1,2 @@
+Console.Error.WriteLine("Not built yet.");
+return 1;

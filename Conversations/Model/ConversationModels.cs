@@ -1,0 +1,67 @@
+using AppSyncChat.Contracts.Queue;
+using AppSyncChat.Contracts.Streaming;
+
+namespace AppSyncChat.Conversations.Model;
+
+public sealed record Conversation(
+    string ConversationId,
+    string OwnerId,
+    string? Title,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    string? ActiveMessageId);
+
+/// <summary>A stored message. <see cref="Text"/> of a STREAMING message is the last checkpoint.</summary>
+public sealed record ChatMessage
+{
+    public required string ConversationId { get; init; }
+
+    /// <summary>Time-ordered id: messages of a conversation sort by it.</summary>
+    public required string MessageId { get; init; }
+
+    /// <summary><c>USER</c> or <c>ASSISTANT</c>.</summary>
+    public required string Role { get; init; }
+
+    public required string Text { get; init; }
+
+    /// <summary>One of <see cref="AppSyncChat.Contracts.Conversations.MessageStatus"/>.</summary>
+    public required string Status { get; init; }
+
+    public int Turn { get; init; } = 1;
+
+    /// <summary>Seq of the last stream event reflected in <see cref="Text"/>; -1 when none.</summary>
+    public long Seq { get; init; } = -1;
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public required DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>For an assistant message: the user message it answers.</summary>
+    public string? UserMessageId { get; init; }
+
+    public ModelSettings? Settings { get; init; }
+
+    public string? StopReason { get; init; }
+
+    public TokenUsage? Usage { get; init; }
+
+    public MessageError? Error { get; init; }
+
+    public string? Checksum { get; init; }
+
+    /// <summary>Set durably by stopGeneration; the worker polls it.</summary>
+    public bool CancelRequested { get; init; }
+
+    /// <summary>Who holds the turn (a worker instance id) and until when; null when nobody does.</summary>
+    public TurnLease? Lease { get; init; }
+}
+
+public sealed record MessageError(string Code, string Message, bool Retryable);
+
+public sealed record TurnLease(string Owner, DateTimeOffset ExpiresAt);
+
+public static class Roles
+{
+    public const string User = "USER";
+    public const string Assistant = "ASSISTANT";
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every test of the repository: unit, conformance (official AWS clients against our emulators),
+# integration (against the Local stack) and CDK assertion tests. Installs what it needs (NuGet restore,
+# npm ci for the Node parts) and exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# No test may reach beyond loopback: never let the AWS credential chain probe the EC2 metadata address.
+export AWS_EC2_METADATA_DISABLED=true
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+command -v node >/dev/null || { echo "test.sh: Node.js 20 or newer is required (node is not on PATH)." >&2; exit 2; }
+command -v dotnet >/dev/null || { echo "test.sh: the .NET 10 SDK is required (dotnet is not on PATH)." >&2; exit 2; }
+
+scripts/npm-ensure.sh Local/sidecar tests/conformance
+
+dotnet build AppSyncChat.sln --nologo -clp:ErrorsOnly
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test AppSyncChat.sln --no-build --nologo --blame-hang-timeout 10m "$@" 2>&1 | tee "$log" || status=$?
+
+# One closing line for the whole run, summed over the test assemblies.
+awk '/^(Passed|Failed)!/ {
+       for (i = 1; i <= NF; i++) {
+         if ($i == "Failed:") f += $(i + 1); if ($i == "Passed:") p += $(i + 1); if ($i == "Skipped:") s += $(i + 1)
+       }
+     }
+     END { printf "Tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+exit "$status"
