@@ -251,21 +251,26 @@ public sealed partial class DynamoConversationStore
         return updated is not null;
     }
 
-    public async Task<bool> AbandonTurnAsync(ChatMessage observed, MessageError error, CancellationToken cancellationToken)
+    public async Task<bool> AbandonTurnAsync(ChatMessage observed, string finalStatus, MessageError error, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(observed);
         ArgumentNullException.ThrowIfNull(error);
+        if (!MessageStatus.IsFinal(finalStatus))
+        {
+            throw new ArgumentException($"'{finalStatus}' is not a final status.", nameof(finalStatus));
+        }
+
         var abandoned = await TryUpdateAsync(
             new UpdateItemRequest
             {
                 Key = MessageKey(observed.ConversationId, observed.MessageId),
                 ConditionExpression = "#status = :observedStatus AND #updatedAt = :observedUpdatedAt",
-                UpdateExpression = "SET #status = :failed, #error = :error, #checksum = :checksum, #updatedAt = :now REMOVE #leaseOwner, #leaseExpiresAtMs",
+                UpdateExpression = "SET #status = :final, #error = :error, #checksum = :checksum, #updatedAt = :now REMOVE #leaseOwner, #leaseExpiresAtMs",
                 ExpressionAttributeValues = new Dictionary<string, AttributeValue>
                 {
                     [":observedStatus"] = S(observed.Status),
                     [":observedUpdatedAt"] = Time(observed.UpdatedAt),
-                    [":failed"] = S(MessageStatus.Failed),
+                    [":final"] = S(finalStatus),
                     [":error"] = ToAttribute(error),
                     [":checksum"] = S(TextChecksum.Of(observed.Text)),
                     [":now"] = Time(Now),

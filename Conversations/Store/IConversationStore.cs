@@ -49,8 +49,11 @@ public interface IConversationStore
     /// <summary>ENQUEUING → DONE.</summary>
     Task<bool> CompleteRequestAsync(TurnRequestRecord record, string? queueMessageId, CancellationToken cancellationToken);
 
-    /// <summary>Marks an abandoned (stuck) turn FAILED when it is unchanged since observed, and frees its conversation.</summary>
-    Task<bool> AbandonTurnAsync(ChatMessage observed, MessageError error, CancellationToken cancellationToken);
+    /// <summary>
+    /// Finishes an abandoned (stuck) turn with <paramref name="finalStatus"/> when it is unchanged since
+    /// <paramref name="observed"/> (status and updatedAt), clearing its lease, and frees its conversation.
+    /// </summary>
+    Task<bool> AbandonTurnAsync(ChatMessage observed, string finalStatus, MessageError error, CancellationToken cancellationToken);
 
     /// <summary>Frees the conversation when <paramref name="messageId"/> is still its active message.</summary>
     Task<bool> ClearActiveMessageAsync(string conversationId, string messageId, CancellationToken cancellationToken, string? preview = null);
