@@ -5,7 +5,8 @@
 // Protocol with the parent: one JSON line on stdout per lifecycle event:
 //   {"event":"ready","dynamodb":{"port":N},"sqs":{"port":N},"graphql":{"port":N}}
 //   {"event":"error","code":"EADDRINUSE","service":"graphql","port":4000,"message":"..."}
-// The sidecar exits when its stdin closes (the parent died or let go), on SIGTERM and on SIGINT.
+// The sidecar exits when its stdin closes (the parent died or let go) and on SIGTERM (and on SIGINT
+// when run by hand from a terminal).
 import { parseArgs } from 'node:util';
 import { createDynamoDbServer, createSqsServer } from './lib/engines.mjs';
 import { createGraphqlServer } from './lib/graphql/server.mjs';
@@ -57,6 +58,7 @@ const accessKeyId = process.env.AWS_ACCESS_KEY_ID;
 const secretAccessKey = process.env.AWS_SECRET_ACCESS_KEY;
 if (!accessKeyId || !secretAccessKey) fail('BAD_ARGUMENT', 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set (the local credentials used to sign Lambda invocations)');
 
+const userToken = args['user-token'] ?? process.env.APPSYNCCHAT_LOCAL_USER_TOKEN;
 const host = args.host;
 const options = {
   schemaPath: args.schema,
@@ -65,9 +67,9 @@ const options = {
   apiKey,
   region: args.region,
   credentials: { accessKeyId, secretAccessKey },
-  localUser: args['user-token']
+  localUser: userToken
     ? {
-        token: args['user-token'],
+        token: userToken,
         sub: args['user-sub'] ?? '00000000-0000-4000-8000-000000000001',
         username: args['user-name'],
         groups: args['user-groups'].split(',').map((g) => g.trim()).filter(Boolean),
@@ -102,7 +104,11 @@ function stop(reason) {
 }
 
 process.on('SIGTERM', () => stop('SIGTERM'));
-process.on('SIGINT', () => stop('SIGINT'));
+// Under a parent (stdin is its pipe) Ctrl+C is the parent's to handle: it closes our stdin when it has
+// stopped what depends on us. Run by hand in a terminal, Ctrl+C stops us directly.
+process.on('SIGINT', () => {
+  if (process.stdin.isTTY) stop('SIGINT');
+});
 process.stdin.on('end', () => stop('stdin closed'));
 process.stdin.on('error', () => stop('stdin error'));
 process.stdin.resume();
