@@ -19,9 +19,11 @@ const assets = {
 };
 
 const exampleQuery = `# AppSyncChat local GraphQL explorer.
-# The Headers tab carries the local API key (x-api-key); press Run to send the example message.
-# The answer streams on the returned channel (AppSync Events); the conversation snapshot below
-# shows the stored text.
+# Headers (below) carry the local API key.
+# Run SendMessage: the answer streams on the
+# returned AppSync Events channel. Then run
+# GetConversation with its conversationId to
+# see the stored text.
 
 mutation SendMessage($input: SendMessageInput!) {
   sendMessage(input: $input) {
