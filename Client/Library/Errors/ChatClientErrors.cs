@@ -42,6 +42,17 @@ internal static class ChatClientErrors
     public static ChatProtocolException NotConverging(string conversationId, string detail) =>
         new($"catch-up of conversation {conversationId} could not converge: {detail}", "CatchUpFailed", null, null, null);
 
+    public static GraphQLRequestException ConversationNotFound(string conversationId) =>
+        GraphQL([new GraphQLError(GraphQLErrorTypes.NotFound, $"Conversation {conversationId} does not exist or is not yours.", ["getConversation"])], null, null);
+
+    public static GraphQLRequestException MessageNotFound(string conversationId, string messageId) =>
+        GraphQL([new GraphQLError(GraphQLErrorTypes.NotFound, $"Message {messageId} is not part of conversation {conversationId}.", ["getConversation", "messages"])], null, null);
+
+    public static ChatConnectionException SubscriptionLost(string channel, Exception? inner) =>
+        new(inner is null
+            ? $"the subscription to {channel} ended before the answer finished"
+            : $"the subscription to {channel} failed: {Innermost(inner).Message}", null, inner);
+
     private static bool IsUnavailable(HttpStatusCode? statusCode) =>
         statusCode is HttpStatusCode.TooManyRequests || (int?)statusCode >= 500;
 

@@ -84,13 +84,14 @@ public sealed class ChatHttpException : ChatClientException
 /// <summary>The endpoint could not be reached at all.</summary>
 public sealed class ChatConnectionException : ChatClientException
 {
-    internal ChatConnectionException(string message, Uri endpoint, Exception? inner)
+    internal ChatConnectionException(string message, Uri? endpoint, Exception? inner)
         : base(message, ChatErrorKind.Connection, "ConnectionFailed", null, null, true, inner)
     {
         Endpoint = endpoint;
     }
 
-    public Uri Endpoint { get; }
+    /// <summary>The endpoint that could not be reached, when known.</summary>
+    public Uri? Endpoint { get; }
 }
 
 /// <summary>The response broke the protocol (not JSON, no <c>data</c>, wrong shape), or catch-up could not converge.</summary>
