@@ -166,6 +166,10 @@ public sealed class AppSyncChatStack : Stack
             ConnectionAuthModes = [EventsAuthType.ApiKey, EventsAuthType.CognitoUserPools, EventsAuthType.Iam],
             DefaultPublishAuthModes = [EventsAuthType.Iam],
             DefaultSubscribeAuthModes = [EventsAuthType.ApiKey, EventsAuthType.CognitoUserPools],
+
+            // Errors only (handler failures, rejected operations): enough to debug onSubscribe, cheap at volume.
+            LogLevel = EventsLogLevel.Error,
+            LogRetention = RetentionDays.ONE_MONTH,
         });
 
         EventsApiKey = events.AddApiKey("ApiKey", options.Now + ApiKeyExpiry.Maximum - TimeSpan.FromHours(1), "AppSyncChat viewers (subscribe only)");

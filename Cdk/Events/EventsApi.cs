@@ -3,6 +3,7 @@ using Amazon.CDK;
 using Amazon.CDK.AWS.AppSync;
 using Amazon.CDK.AWS.DynamoDB;
 using Amazon.CDK.AWS.IAM;
+using Amazon.CDK.AWS.Logs;
 using Constructs;
 
 namespace AppSyncChat.Cdk.Events;
@@ -23,6 +24,21 @@ public sealed record EventsApiProps
     public required IReadOnlyList<EventsAuthType> DefaultPublishAuthModes { get; init; }
 
     public required IReadOnlyList<EventsAuthType> DefaultSubscribeAuthModes { get; init; }
+
+    /// <summary>CloudWatch logging of connects, publishes, subscribes and handler errors; null turns logging off.</summary>
+    public EventsLogLevel? LogLevel { get; init; }
+
+    /// <summary>Retention of the API's log group (<c>/aws/appsync/apis/&lt;apiId&gt;</c>), created by the construct when logging is on.</summary>
+    public RetentionDays LogRetention { get; init; } = RetentionDays.ONE_MONTH;
+}
+
+/// <summary>The Event API's <c>EventConfig.LogConfig.LogLevel</c> values.</summary>
+public enum EventsLogLevel
+{
+    Error,
+    Info,
+    Debug,
+    All,
 }
 
 /// <summary>Settings of one channel namespace (<c>AWS::AppSync::ChannelNamespace</c>).</summary>
@@ -86,29 +102,66 @@ public sealed partial class EventsApi : Construct
             }
             : new Dictionary<string, object> { ["AuthType"] = type.ToWire() })).ToArray();
 
+        var eventConfig = new Dictionary<string, object>
+        {
+            ["AuthProviders"] = providers,
+            ["ConnectionAuthModes"] = AuthModes(props.ConnectionAuthModes),
+            ["DefaultPublishAuthModes"] = AuthModes(props.DefaultPublishAuthModes),
+            ["DefaultSubscribeAuthModes"] = AuthModes(props.DefaultSubscribeAuthModes),
+        };
+
+        Role? logsRole = null;
+        if (props.LogLevel is { } level)
+        {
+            logsRole = new Role(this, "LogsRole", new RoleProps
+            {
+                AssumedBy = AppSyncPrincipal(),
+                Description = "AppSync Event API: writes its CloudWatch logs.",
+            });
+            eventConfig["LogConfig"] = new Dictionary<string, object>
+            {
+                ["CloudWatchLogsRoleArn"] = logsRole.RoleArn,
+                ["LogLevel"] = level.ToWire(),
+            };
+        }
+
         Resource = new CfnResource(this, "Resource", new CfnResourceProps
         {
             Type = EventsCfn.ApiType,
             Properties = new Dictionary<string, object>
             {
                 ["Name"] = props.Name,
-                ["EventConfig"] = new Dictionary<string, object>
-                {
-                    ["AuthProviders"] = providers,
-                    ["ConnectionAuthModes"] = AuthModes(props.ConnectionAuthModes),
-                    ["DefaultPublishAuthModes"] = AuthModes(props.DefaultPublishAuthModes),
-                    ["DefaultSubscribeAuthModes"] = AuthModes(props.DefaultSubscribeAuthModes),
-                },
+                ["EventConfig"] = eventConfig,
             },
         });
 
         ApiId = Token.AsString(Resource.GetAtt(EventsCfn.AttrApiId));
+        if (logsRole is not null)
+        {
+            // The log group AppSync writes to, created up front so it gets a retention; the role may
+            // only add streams and events to it (no CreateLogGroup, no other groups).
+            LogGroup = new LogGroup(this, "Logs", new LogGroupProps
+            {
+                LogGroupName = $"/aws/appsync/apis/{ApiId}",
+                Retention = props.LogRetention,
+                RemovalPolicy = RemovalPolicy.DESTROY,
+            });
+            logsRole.AddToPolicy(new PolicyStatement(new PolicyStatementProps
+            {
+                Actions = ["logs:CreateLogStream", "logs:PutLogEvents"],
+                Resources = [$"{LogGroup.LogGroupArn}"],
+            }));
+        }
+
         ApiArn = Token.AsString(Resource.GetAtt(EventsCfn.AttrApiArn));
         HttpDomain = Token.AsString(Resource.GetAtt(EventsCfn.AttrDnsHttp));
         RealtimeDomain = Token.AsString(Resource.GetAtt(EventsCfn.AttrDnsRealtime));
     }
 
     public CfnResource Resource { get; }
+
+    /// <summary>The API's log group when logging is on.</summary>
+    public LogGroup? LogGroup { get; }
 
     public string ApiId { get; }
 
@@ -160,14 +213,7 @@ public sealed partial class EventsApi : Construct
         var stack = Stack.Of(this);
         var role = new Role(scope, "ServiceRole", new RoleProps
         {
-            AssumedBy = new ServicePrincipal("appsync.amazonaws.com", new ServicePrincipalOpts
-            {
-                // Confused-deputy guard: only AppSync acting for this account may assume the role.
-                Conditions = new Dictionary<string, object>
-                {
-                    ["StringEquals"] = new Dictionary<string, object> { ["aws:SourceAccount"] = stack.Account },
-                },
-            }),
+            AssumedBy = AppSyncPrincipal(),
             Description = "AppSync Events onSubscribe handler: reads conversation ownership.",
         });
         role.AddToPolicy(new PolicyStatement(new PolicyStatementProps
@@ -264,6 +310,15 @@ public sealed partial class EventsApi : Construct
             }
         }
     }
+
+    /// <summary>AppSync, for this account only (confused-deputy guard on every role AppSync assumes).</summary>
+    private ServicePrincipal AppSyncPrincipal() => new("appsync.amazonaws.com", new ServicePrincipalOpts
+    {
+        Conditions = new Dictionary<string, object>
+        {
+            ["StringEquals"] = new Dictionary<string, object> { ["aws:SourceAccount"] = Stack.Of(this).Account },
+        },
+    });
 
     private static object[] AuthModes(IReadOnlyList<EventsAuthType> modes) =>
         modes.Select(mode => (object)new Dictionary<string, object> { ["AuthType"] = mode.ToWire() }).ToArray();

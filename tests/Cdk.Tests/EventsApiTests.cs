@@ -62,6 +62,23 @@ public sealed class EventsApiTests(StackFixture fixture) : IClassFixture<StackFi
     }
 
     [Fact]
+    public void EventApi_LogsErrorsToItsOwnGroup_WithStreamOnlyRole()
+    {
+        var logConfig = fixture.Single("AWS::AppSync::Api").GetProperty("EventConfig").GetProperty("LogConfig");
+        Assert.Equal("ERROR", logConfig.GetProperty("LogLevel").GetString());
+
+        var role = TemplateJson.ReferencedId(logConfig.GetProperty("CloudWatchLogsRoleArn"))!;
+        var statement = Assert.Single(fixture.StatementsOfRole(role));
+        Assert.Equal(["logs:CreateLogStream", "logs:PutLogEvents"], TemplateJson.Actions(statement).Order(StringComparer.Ordinal).ToArray());
+
+        var logGroup = fixture.LogicalId(fixture.Stack.Events.LogGroup!);
+        Assert.Equal($"{{{logGroup}.Arn}}", TemplateJson.Render(statement.GetProperty("Resource")));
+        var group = fixture.Properties(logGroup);
+        Assert.Equal($"/aws/appsync/apis/{{{fixture.LogicalId(fixture.Stack.Events.Resource)}.ApiId}}", TemplateJson.Render(group.GetProperty("LogGroupName")));
+        Assert.Equal(30, group.GetProperty("RetentionInDays").GetInt32());
+    }
+
+    [Fact]
     public void EventsApiKey_ExpiresWithinAppSyncsYear_RoundedToTheHour()
     {
         var key = Assert.Single(fixture.Resources("AWS::AppSync::ApiKey"), k =>
