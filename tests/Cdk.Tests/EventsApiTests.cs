@@ -4,7 +4,8 @@ using AppSyncChat.Cdk.Events;
 namespace AppSyncChat.Cdk.Tests;
 
 /// <summary>The AppSync Event API written as raw CloudFormation: auth modes, namespace, key, handler wiring.</summary>
-public sealed class EventsApiTests(StackFixture fixture) : IClassFixture<StackFixture>
+[Collection(StackCollection.Name)]
+public sealed class EventsApiTests(StackFixture fixture)
 {
     [Fact]
     public void EventApi_ProvidersAndDefaults_SubscribeByKeyOrCognito_PublishByIamOnly()

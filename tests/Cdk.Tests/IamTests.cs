@@ -4,7 +4,8 @@ using AppSyncChat.Conversations.Table;
 namespace AppSyncChat.Cdk.Tests;
 
 /// <summary>Least privilege: exact actions on exact resources for every role the stack creates.</summary>
-public sealed class IamTests(StackFixture fixture) : IClassFixture<StackFixture>
+[Collection(StackCollection.Name)]
+public sealed class IamTests(StackFixture fixture)
 {
     /// <summary>Services whose actions touch application data; none of them may get a wildcard action or resource.</summary>
     private static readonly string[] DataServices = ["dynamodb:", "sqs:", "bedrock:", "appsync:", "lambda:"];

@@ -11,7 +11,8 @@ namespace AppSyncChat.Cdk.Tests;
 /// The deployed environment must be one the functions accept: the Api's and Worker's own settings readers
 /// run against the template's environment variables (CloudFormation references replaced by plausible values).
 /// </summary>
-public sealed class SettingsCompatibilityTests(StackFixture fixture) : IClassFixture<StackFixture>
+[Collection(StackCollection.Name)]
+public sealed class SettingsCompatibilityTests(StackFixture fixture)
 {
     [Fact]
     public void ApiOptions_FromDeployedEnvironment_Starts()
@@ -26,7 +27,7 @@ public sealed class SettingsCompatibilityTests(StackFixture fixture) : IClassFix
     [Fact]
     public void ApiOptions_WithRetentionDays_ReadsTheSameDays()
     {
-        var withRetention = StackFixture.Synthesize(StackFixture.Options() with { RetentionDays = 90 });
+        using var withRetention = StackFixture.Synthesize(StackFixture.Options() with { RetentionDays = 90 });
 
         var options = ApiOptions.FromSettings(Environment(withRetention, withRetention.Stack.ApiFunction));
 

@@ -6,7 +6,8 @@ using AppSyncChat.Contracts.Configuration;
 namespace AppSyncChat.Cdk.Tests;
 
 /// <summary>The resources of the synthesized stack and their settings.</summary>
-public sealed class StackResourceTests(StackFixture fixture) : IClassFixture<StackFixture>
+[Collection(StackCollection.Name)]
+public sealed class StackResourceTests(StackFixture fixture)
 {
     [Fact]
     public void Table_OnDemandWithTtlAndPointInTimeRecovery_MatchesStoreTableDefinition()
