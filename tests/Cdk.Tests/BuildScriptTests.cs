@@ -11,7 +11,7 @@ public sealed partial class BuildScriptTests
     [InlineData("worker", "Worker/AppSyncChat.Worker.csproj")]
     public void BuildScript_PublishesEachFunctionUnderItsAssemblyName(string name, string project)
     {
-        var root = RepositoryRoot();
+        var root = Repository.Root();
         var assemblyName = XDocument.Load(Path.Combine(root, project)).Descendants("AssemblyName").Single().Value;
         var script = File.ReadAllText(Path.Combine(root, "Cdk", "build-functions.sh"));
 
@@ -21,19 +21,6 @@ public sealed partial class BuildScriptTests
         Assert.Contains("--self-contained true", script, StringComparison.Ordinal);
         Assert.Contains("-p:PublishReadyToRun=true", script, StringComparison.Ordinal);
         Assert.Contains("--runtime linux-x64", script, StringComparison.Ordinal);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "AppSyncChat.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("AppSyncChat.sln not found above the test output folder.");
     }
 
     [GeneratedRegex(@"^publish (?<name>\S+) (?<project>\S+) (?<assembly>\S+)$", RegexOptions.Multiline)]
