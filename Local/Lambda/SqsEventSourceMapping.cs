@@ -73,6 +73,12 @@ public sealed partial class SqsEventSourceMapping : IAsyncDisposable
 
     private const int MaxLongPollSeconds = 20;
 
+    /// <summary>Rough size of a record's envelope (ids, receipt handle, attributes) in the event JSON.</summary>
+    private const int RecordOverheadBytes = 1024;
+
+    /// <summary>Pause between short polls of an empty queue while a batching window is open.</summary>
+    private static readonly TimeSpan FillPollInterval = TimeSpan.FromMilliseconds(100);
+
     private readonly ISqsClient _sqs;
     private readonly LambdaRuntimeServer _function;
     private readonly SqsEventSourceMappingOptions _options;
@@ -265,49 +271,64 @@ public sealed partial class SqsEventSourceMapping : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Gathers one batch: a long poll for a single message (it returns as soon as one is there, also on engines
+    /// that otherwise hold a long poll open until MaxNumberOfMessages are found, such as local-aws-sqs), then
+    /// short polls to fill the batch — once without a batching window, or until the window, the batch size or
+    /// the payload limit is reached with one. A message seen twice (redelivered while gathering) keeps its
+    /// newest receipt handle.
+    /// </summary>
     private async Task<List<SqsMessage>> GatherBatchAsync(CancellationToken stopping)
     {
         var batch = new List<SqsMessage>();
-        var bytes = 0L;
-        long? windowStarted = null;
-        while (batch.Count < _options.BatchSize)
+        var first = await _sqs.ReceiveMessagesAsync(new SqsReceiveRequest(_options.QueueUrl) { MaxNumberOfMessages = 1, WaitTimeSeconds = MaxLongPollSeconds }, stopping).ConfigureAwait(false);
+        if (first.Count == 0)
         {
-            int wait;
-            if (windowStarted is null)
-            {
-                wait = MaxLongPollSeconds; // idle: long-poll for the first record
-            }
-            else
-            {
-                var remaining = _options.MaximumBatchingWindow - _time.GetElapsedTime(windowStarted.Value);
-                if (remaining <= TimeSpan.Zero)
-                {
-                    break;
-                }
+            return batch;
+        }
 
-                wait = (int)Math.Min(MaxLongPollSeconds, Math.Ceiling(remaining.TotalSeconds));
-            }
-
-            var request = new SqsReceiveRequest(_options.QueueUrl) { MaxNumberOfMessages = Math.Min(10, _options.BatchSize - batch.Count), WaitTimeSeconds = wait };
+        var windowStarted = _time.GetTimestamp();
+        var bytes = 0L;
+        Add(batch, first, ref bytes);
+        while (batch.Count < _options.BatchSize && bytes < MaxPayloadBytes * 0.9)
+        {
+            var request = new SqsReceiveRequest(_options.QueueUrl) { MaxNumberOfMessages = Math.Min(10, _options.BatchSize - batch.Count), WaitTimeSeconds = 0 };
             var received = await _sqs.ReceiveMessagesAsync(request, stopping).ConfigureAwait(false);
-            foreach (var message in received)
+            Add(batch, received, ref bytes);
+            if (_options.MaximumBatchingWindow == TimeSpan.Zero)
             {
-                batch.Add(message);
-                bytes += System.Text.Encoding.UTF8.GetByteCount(message.Body) + 512;
+                break; // no window: invoke with what is there now
             }
 
-            if (batch.Count > 0 && windowStarted is null)
+            var remaining = _options.MaximumBatchingWindow - _time.GetElapsedTime(windowStarted);
+            if (remaining <= TimeSpan.Zero)
             {
-                windowStarted = _time.GetTimestamp();
+                break;
             }
 
-            if (batch.Count > 0 && (_options.MaximumBatchingWindow == TimeSpan.Zero || bytes >= MaxPayloadBytes * 0.9))
+            if (received.Count == 0)
             {
-                break; // no window: invoke with what one poll returned; or the payload is nearly full
+                await Task.Delay(remaining < FillPollInterval ? remaining : FillPollInterval, _time, stopping).ConfigureAwait(false);
             }
         }
 
         return batch;
+    }
+
+    private static void Add(List<SqsMessage> batch, IReadOnlyList<SqsMessage> received, ref long bytes)
+    {
+        foreach (var message in received)
+        {
+            var seen = batch.FindIndex(m => m.MessageId == message.MessageId);
+            if (seen >= 0)
+            {
+                batch[seen] = message;
+                continue;
+            }
+
+            batch.Add(message);
+            bytes += System.Text.Encoding.UTF8.GetByteCount(message.Body) + RecordOverheadBytes;
+        }
     }
 
     private async Task InvokeAsync(List<SqsMessage> batch, CancellationToken stopping)
