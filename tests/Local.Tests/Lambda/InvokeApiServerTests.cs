@@ -12,14 +12,12 @@ public sealed class InvokeApiServerTests : IAsyncLifetime
     private static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(20);
     private readonly HttpClient _http = new() { Timeout = TestTimeout };
     private readonly TaskCompletionSource<bool> _deadlineTokenCancelled = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private LambdaRuntimeServer _function = null!;
-    private FunctionHost _host = null!;
+    private HostedFunction _function = null!;
     private InvokeApiServer _invokeApi = null!;
     private TestFunction _code = null!;
 
     public async Task InitializeAsync()
     {
-        _function = await LambdaRuntimeServer.StartAsync(new LambdaFunctionOptions { FunctionName = "echo", Timeout = TimeSpan.FromSeconds(1) });
         _code = new TestFunction(settings => async (invocation, ct) =>
         {
             using var input = JsonDocument.Parse(invocation.Payload);
@@ -53,18 +51,17 @@ public sealed class InvokeApiServerTests : IAsyncLifetime
                     return JsonSerializer.SerializeToUtf8Bytes(answer, TestJsonContext.Default.DictionaryStringString);
             }
         });
-        _host = FunctionHost.Start(_function, _code.RunAsync, new FunctionHostOptions
+        _function = await HostedFunction.StartAsync(new LambdaFunctionOptions { FunctionName = "echo", Timeout = TimeSpan.FromSeconds(1) }, _code.RunAsync, new FunctionHostOptions
         {
             Instances = 2,
             Settings = new Dictionary<string, string?> { ["GREETING"] = "hello from settings", ["AWS_LAMBDA_RUNTIME_API"] = "must-not-win:1" },
         });
-        _invokeApi = await InvokeApiServer.StartAsync(0, [_function]);
+        _invokeApi = await InvokeApiServer.StartAsync(0, [_function.Server]);
     }
 
     public async Task DisposeAsync()
     {
         await _invokeApi.DisposeAsync();
-        await _host.DisposeAsync();
         await _function.DisposeAsync();
         _http.Dispose();
     }
