@@ -322,7 +322,7 @@ public sealed partial class TurnStarter
             // Let an immediate retry send again instead of waiting for the takeover delay.
             await _store.ReturnToPendingAsync(claimed, CancellationToken.None).ConfigureAwait(false);
             LogEnqueueFailed(_logger, ex);
-            throw ApiErrors.Internal(context.AwsRequestId, ex);
+            throw ApiErrors.Internal(context.AwsRequestId, ex, retryable: ex is not SqsException { IsRetryable: false });
         }
 
         await _store.CompleteRequestAsync(claimed, queueMessageId, cancellationToken).ConfigureAwait(false);
