@@ -198,7 +198,7 @@ public sealed partial class TurnStarter
                 case StartTurnStatus.IdsTooOld when record.Operation == TurnOperations.Regenerate:
                     // A newer message arrived since this regenerate chose its prompt: it must choose again.
                     await _store.ReleaseRequestAsync(record, cancellationToken).ConfigureAwait(false);
-                    throw ApiErrors.Validation($"Conversation '{record.ConversationId}' changed while regenerating; call regenerate again.");
+                    throw ApiErrors.ConversationChanged(record.ConversationId);
                 case StartTurnStatus.IdsTooOld:
                 {
                     // The record's ids were reserved before newer messages were stored (an old PENDING

@@ -226,6 +226,24 @@ public sealed class SendMessageTests(DynaliteFixture dynalite) : ResolverTestBas
     }
 
     [Fact]
+    public async Task SendMessage_LockOfACrashedRequest_FreedAfterOrphanDelay()
+    {
+        var first = await SendAsync("Hello", "orphan-1");
+        var c = first.GetProperty("conversationId").GetString()!;
+        await CompleteAsync(c, first.GetProperty("assistantMessageId").GetString()!, "Hi");
+        // A request that crashed right after locking the conversation: its assistant message never got written.
+        var ghost = AppSyncChat.Conversations.Ids.MessageIds.NewAfter(Clock.GetUtcNow(), (await Store.GetConversationAsync(c, None))!.LastMessageId);
+        await Store.StartTurnAsync(new AppSyncChat.Conversations.Store.StartTurnCommand(c, "anonymous", false, ghost, null, null), None);
+        await ExpectErrorAsync<Conflict>(() => SendAsync("Next", "orphan-2", c));
+
+        Clock.Advance(Options.OrphanLockAfter);
+        var next = await SendAsync("Next", "orphan-2", c);
+
+        Assert.Equal(next.GetProperty("assistantMessageId").GetString(), (await Store.GetConversationAsync(c, None))!.ActiveMessageId);
+        Assert.Equal(2, Sqs.Sent.Count);
+    }
+
+    [Fact]
     public async Task SendMessage_AbandonedQueuedTurn_IsFailedAndNewTurnStarts()
     {
         var first = await SendAsync("Hello", "stuck-1");
