@@ -25,6 +25,9 @@ public static class SettingNames
     public const string SqsEndpoint = "APPSYNCCHAT_SQS_ENDPOINT";
     public const string BedrockEndpoint = "APPSYNCCHAT_BEDROCK_ENDPOINT";
 
+    /// <summary>Days a conversation and its messages live after their last write (DynamoDB TTL); unset or 0 keeps them.</summary>
+    public const string RetentionDays = "APPSYNCCHAT_RETENTION_DAYS";
+
     /// <summary>Log format: <c>json</c> (Lambda default) or <c>text</c>.</summary>
     public const string LogFormat = "APPSYNCCHAT_LOG_FORMAT";
 

@@ -1,0 +1,521 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Threading.Channels;
+using AppSyncChat.Client.Errors;
+using AppSyncChat.Client.GraphQL;
+using AppSyncChat.Contracts;
+using AppSyncChat.Contracts.Channels;
+using AppSyncChat.Contracts.Streaming;
+
+namespace AppSyncChat.Client.CatchUp;
+
+/// <summary>
+/// Follows a conversation's answer with the catch-up algorithm of docs/catch-up.md: subscribe first and
+/// buffer, fetch the snapshot, apply the events that extend it, re-fetch the snapshot on a gap, a
+/// reconnect, a checksum mismatch or a long silence, and end with the verified final text.
+/// Every viewer — early, late or reconnected — ends with exactly the stored text.
+/// </summary>
+public sealed class ConversationFollower
+{
+    private readonly IConversationSnapshots _snapshots;
+    private readonly IChannelSubscriber _subscriber;
+    private readonly CatchUpOptions _options;
+    private readonly TimeProvider _time;
+
+    public ConversationFollower(IConversationSnapshots snapshots, IChannelSubscriber subscriber, CatchUpOptions? options = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(snapshots);
+        ArgumentNullException.ThrowIfNull(subscriber);
+        _snapshots = snapshots;
+        _subscriber = subscriber;
+        _options = options ?? new CatchUpOptions();
+        _options.Validate();
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>Subscribes to the conversation's channel, then follows it (see <see cref="FollowRequest"/>).</summary>
+    public async IAsyncEnumerable<ChatUpdate> FollowAsync(FollowRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ValidateRequest(request);
+        var subscription = await _subscriber.SubscribeAsync(ChatChannels.ForConversation(request.ConversationId), cancellationToken).ConfigureAwait(false);
+        await using (subscription.ConfigureAwait(false))
+        {
+            await foreach (var update in FollowAsync(subscription, request, cancellationToken).ConfigureAwait(false))
+            {
+                yield return update;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Follows with a subscription the caller opened (and disposes) — e.g. subscribed before sending the
+    /// message, so not even the first event is missed.
+    /// </summary>
+    public IAsyncEnumerable<ChatUpdate> FollowAsync(IChannelSubscription subscription, FollowRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(subscription);
+        ValidateRequest(request);
+        return new Session(this, subscription, request).RunAsync(cancellationToken);
+    }
+
+    private static void ValidateRequest(FollowRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (ChannelIds.Explain(request.ConversationId) is { } why)
+        {
+            throw new ArgumentException($"conversationId {why} (got '{request.ConversationId}').", nameof(request));
+        }
+
+        if (request.MessageId is not null && ChannelIds.Explain(request.MessageId) is { } whyMessage)
+        {
+            throw new ArgumentException($"messageId {whyMessage} (got '{request.MessageId}').", nameof(request));
+        }
+    }
+
+    /// <summary>Parses one event; null when it is not a stream event at all (malformed or missing required fields).</summary>
+    internal static StreamEvent? ParseEvent(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, ContractsJsonContext.Default.StreamEvent);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+        catch (NotSupportedException)
+        {
+            return null;
+        }
+    }
+
+    private abstract record Input;
+
+    private sealed record EventInput(string Json) : Input;
+
+    private sealed record ReconnectedInput : Input;
+
+    private sealed record EndedInput(Exception? Error) : Input;
+
+    private sealed record WakeInput : Input;
+
+    /// <summary>One run of the algorithm: single-threaded over an input queue fed by the subscription pump and one timer.</summary>
+    private sealed class Session
+    {
+        private readonly ConversationFollower _owner;
+        private readonly IChannelSubscription _subscription;
+        private readonly FollowRequest _request;
+        private readonly string _channel;
+        private readonly Channel<Input> _inputs = Channel.CreateUnbounded<Input>(new UnboundedChannelOptions { SingleReader = true });
+        private readonly List<ChatUpdate> _out = [];
+        private readonly HashSet<string> _finished = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, List<StreamEvent>> _others = new(StringComparer.Ordinal);
+        private MessageTimeline? _current;
+        private ITimer? _timer;
+
+        private ResyncReason? _requested;
+        private int _attempts;
+        private DateTimeOffset _nextFetchAllowedAt;
+        private DateTimeOffset? _holeSince;
+        private DateTimeOffset _lastEventAt;
+        private bool _ended;
+
+        public Session(ConversationFollower owner, IChannelSubscription subscription, FollowRequest request)
+        {
+            _owner = owner;
+            _subscription = subscription;
+            _request = request;
+            _channel = ChatChannels.ForConversation(request.ConversationId);
+        }
+
+        private CatchUpOptions Options => _owner._options;
+
+        private DateTimeOffset Now => _owner._time.GetUtcNow();
+
+        public async IAsyncEnumerable<ChatUpdate> RunAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            using var pumpCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var pump = PumpAsync(pumpCancellation.Token);
+            _timer = _owner._time.CreateTimer(static state => ((Session)state!)._inputs.Writer.TryWrite(new WakeInput()), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            try
+            {
+                _lastEventAt = Now;
+                await JoinAsync(cancellationToken).ConfigureAwait(false);
+                foreach (var update in Flush())
+                {
+                    yield return update;
+                }
+
+                while (!Done())
+                {
+                    await HandleNeedsAsync(cancellationToken).ConfigureAwait(false);
+                    foreach (var update in Flush())
+                    {
+                        yield return update;
+                    }
+
+                    if (Done())
+                    {
+                        break;
+                    }
+
+                    ArmTimer();
+                    var input = await _inputs.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                    await HandleAsync(input, cancellationToken).ConfigureAwait(false);
+                    foreach (var update in Flush())
+                    {
+                        yield return update;
+                    }
+                }
+            }
+            finally
+            {
+                await pumpCancellation.CancelAsync().ConfigureAwait(false);
+                if (_timer is not null)
+                {
+                    await _timer.DisposeAsync().ConfigureAwait(false);
+                }
+
+                try
+                {
+                    await pump.ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The pump stops with the session.
+                }
+            }
+        }
+
+        private bool Done() =>
+            _ended || (!_request.FollowNewMessages && (_current is null || _current.Finished));
+
+        private ChatUpdate[] Flush()
+        {
+            var batch = _out.ToArray();
+            _out.Clear();
+            return batch;
+        }
+
+        private async Task PumpAsync(CancellationToken cancellationToken)
+        {
+            // Never let the pump's exception escape unobserved: it becomes an input.
+            await Task.Yield();
+            try
+            {
+                await foreach (var message in _subscription.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    _inputs.Writer.TryWrite(message switch
+                    {
+                        ChannelEvent e => new EventInput(e.Json),
+                        ChannelReconnected => new ReconnectedInput(),
+                        _ => new WakeInput(),
+                    });
+                }
+
+                _inputs.Writer.TryWrite(new EndedInput(null));
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+            }
+            catch (Exception ex)
+            {
+                _inputs.Writer.TryWrite(new EndedInput(ex));
+            }
+        }
+
+        private async Task JoinAsync(CancellationToken cancellationToken)
+        {
+            var (conversation, message) = await FindAsync(_request.MessageId, cancellationToken).ConfigureAwait(false);
+            if (message is null)
+            {
+                if (_request.MessageId is not null)
+                {
+                    throw ChatClientErrors.MessageNotFound(_request.ConversationId, _request.MessageId);
+                }
+
+                return; // no answer yet: in follow mode, wait for one; otherwise nothing to show
+            }
+
+            StartFollowing(conversation, message, ResyncReason.Joined);
+        }
+
+        /// <summary>The conversation and the message to follow: the given id, else the active one, else the newest assistant message.</summary>
+        private async Task<(Conversation Conversation, Message? Message)> FindAsync(string? messageId, CancellationToken cancellationToken)
+        {
+            var conversation = await _owner._snapshots.GetConversationAsync(_request.ConversationId, Options.SnapshotMessageLimit, cancellationToken).ConfigureAwait(false)
+                ?? throw ChatClientErrors.ConversationNotFound(_request.ConversationId);
+            var wanted = messageId ?? conversation.ActiveMessageId;
+            if (wanted is null)
+            {
+                return (conversation, conversation.Messages.LastOrDefault(m => m.Role == MessageRoles.Assistant));
+            }
+
+            var found = conversation.Messages.FirstOrDefault(m => m.MessageId == wanted);
+            if (found is null && conversation.Messages.Count >= Options.SnapshotMessageLimit)
+            {
+                // Older than the newest few: fetch the whole conversation once.
+                conversation = await _owner._snapshots.GetConversationAsync(_request.ConversationId, null, cancellationToken).ConfigureAwait(false)
+                    ?? throw ChatClientErrors.ConversationNotFound(_request.ConversationId);
+                found = conversation.Messages.FirstOrDefault(m => m.MessageId == wanted);
+            }
+
+            return (conversation, found);
+        }
+
+        private void StartFollowing(Conversation conversation, Message message, ResyncReason reason)
+        {
+            var index = conversation.Messages.ToList().FindIndex(m => m.MessageId == message.MessageId);
+            var prompt = index > 0 && conversation.Messages[index - 1].Role == MessageRoles.User ? conversation.Messages[index - 1].Text : null;
+            _current = new MessageTimeline(_request.ConversationId, message.MessageId);
+            _out.Add(new FollowingMessage(_request.ConversationId, message.MessageId, message.Turn, message.Status, prompt));
+            if (_others.Remove(message.MessageId, out var early))
+            {
+                foreach (var e in early)
+                {
+                    _current.Offer(e, _out); // buffered only: no snapshot yet
+                }
+            }
+
+            _current.ApplySnapshot(message, reason, _out);
+            AfterProgress();
+            _lastEventAt = Now;
+        }
+
+        private async Task HandleAsync(Input input, CancellationToken cancellationToken)
+        {
+            switch (input)
+            {
+                case EventInput { Json: var json }:
+                    await OnEventAsync(json, cancellationToken).ConfigureAwait(false);
+                    break;
+
+                case ReconnectedInput:
+                    _out.Add(new ConnectionRestored(_current?.MessageId ?? ""));
+                    _requested = ResyncReason.Reconnected;
+                    _nextFetchAllowedAt = Now; // a reconnect always checks at once
+                    break;
+
+                case EndedInput { Error: var error }:
+                    if (error is not null || (_current is not null && !_current.Finished))
+                    {
+                        throw ChatClientErrors.SubscriptionLost(_channel, error);
+                    }
+
+                    _ended = true;
+                    break;
+
+                default:
+                    break; // a timer woke us: HandleNeedsAsync re-evaluates the deadlines
+            }
+        }
+
+        private async Task OnEventAsync(string json, CancellationToken cancellationToken)
+        {
+            var e = ParseEvent(json);
+            if (e is null || !string.Equals(e.ConversationId, _request.ConversationId, StringComparison.Ordinal))
+            {
+                return; // not a stream event of this conversation
+            }
+
+            if (_current is not null && e.MessageId == _current.MessageId)
+            {
+                _lastEventAt = Now;
+                var before = (_current.Turn, _current.Seq, _current.Finished);
+                _current.Offer(e, _out);
+                if ((_current.Turn, _current.Seq, _current.Finished) != before)
+                {
+                    AfterProgress();
+                }
+
+                return;
+            }
+
+            if (_finished.Contains(e.MessageId) || !_request.FollowNewMessages)
+            {
+                return;
+            }
+
+            if (!_others.TryGetValue(e.MessageId, out var list))
+            {
+                _others[e.MessageId] = list = [];
+            }
+
+            if (list.Count < Options.MaxBufferedEventsPerMessage)
+            {
+                list.Add(e);
+            }
+
+            if (_current is null || _current.Finished)
+            {
+                await SwitchAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                // A new answer while ours is not final: our terminal event was probably lost.
+                _requested ??= ResyncReason.NewMessage;
+            }
+        }
+
+        /// <summary>Follow mode: the followed message is final and another one has events; follow that one.</summary>
+        private async Task SwitchAsync(CancellationToken cancellationToken)
+        {
+            var conversation = await _owner._snapshots.GetConversationAsync(_request.ConversationId, null, cancellationToken).ConfigureAwait(false)
+                ?? throw ChatClientErrors.ConversationNotFound(_request.ConversationId);
+            var next = conversation.Messages.LastOrDefault(m =>
+                m.Role == MessageRoles.Assistant && !_finished.Contains(m.MessageId)
+                && (m.MessageId == conversation.ActiveMessageId || _others.ContainsKey(m.MessageId)));
+            if (next is null)
+            {
+                _others.Clear(); // events of messages the snapshot does not know: nothing to follow
+                return;
+            }
+
+            StartFollowing(conversation, next, ResyncReason.NewMessage);
+        }
+
+        private async Task HandleNeedsAsync(CancellationToken cancellationToken)
+        {
+            if (_current is null || _current.Finished)
+            {
+                if (_requested is not null && _request.FollowNewMessages)
+                {
+                    _requested = null;
+                    await SwitchAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                return;
+            }
+
+            TrackHole();
+            var reason = Need();
+            if (reason is null || Now < _nextFetchAllowedAt)
+            {
+                return; // nothing to do, or backing off (the timer wakes us)
+            }
+
+            _requested = null;
+            _attempts++;
+            _nextFetchAllowedAt = Now + Backoff(_attempts);
+            _lastEventAt = Now;
+            var current = _current;
+            (Conversation Conversation, Message? Message) found;
+            try
+            {
+                found = await FindAsync(current.MessageId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ChatClientException ex) when (ex.Kind is ChatErrorKind.Connection or ChatErrorKind.Unavailable)
+            {
+                _requested ??= reason; // transient: try again after the backoff
+                return;
+            }
+
+            if (found.Message is null)
+            {
+                throw ChatClientErrors.MessageNotFound(_request.ConversationId, current.MessageId);
+            }
+
+            current.ApplySnapshot(found.Message, reason.Value, _out);
+            if (current.Finished)
+            {
+                AfterProgress();
+            }
+
+            TrackHole();
+            if (current.Finished && _request.FollowNewMessages && (_others.Count > 0 || found.Conversation.ActiveMessageId is { } active && !_finished.Contains(active)))
+            {
+                await SwitchAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        private ResyncReason? Need()
+        {
+            var current = _current!;
+            if (current.NeedsSnapshot is { } forced)
+            {
+                return forced;
+            }
+
+            if (_requested is { } requested)
+            {
+                return requested;
+            }
+
+            if (current.HoleIsDefinite() || (_holeSince is { } since && Now - since >= Options.GapGracePeriod))
+            {
+                return ResyncReason.Gap;
+            }
+
+            if (Options.IdleResnapshotAfter != Timeout.InfiniteTimeSpan && Now - _lastEventAt >= Options.IdleResnapshotAfter)
+            {
+                return ResyncReason.Idle;
+            }
+
+            return null;
+        }
+
+        private void TrackHole()
+        {
+            if (_current is { Hole: true })
+            {
+                _holeSince ??= Now;
+            }
+            else
+            {
+                _holeSince = null;
+            }
+        }
+
+        /// <summary>Live events moved the message forward: problems are solved, the next snapshot may be immediate.</summary>
+        private void AfterProgress()
+        {
+            if (_current is { Finished: true })
+            {
+                _finished.Add(_current.MessageId);
+            }
+
+            _attempts = 0;
+            _nextFetchAllowedAt = Now;
+        }
+
+        private TimeSpan Backoff(int attempts)
+        {
+            var factor = Math.Pow(2, Math.Min(attempts - 1, 20));
+            var delay = TimeSpan.FromTicks((long)Math.Min(Options.ResnapshotBackoff.Ticks * factor, Options.MaxResnapshotBackoff.Ticks));
+            return delay;
+        }
+
+        /// <summary>One timer for the earliest deadline: hole grace, backoff end, idle check.</summary>
+        private void ArmTimer()
+        {
+            var now = Now;
+            DateTimeOffset? due = null;
+            void Consider(DateTimeOffset at) => due = due is null || at < due ? at : due;
+
+            if (_current is { Finished: false } current)
+            {
+                if (_holeSince is { } since)
+                {
+                    Consider(Max(since + Options.GapGracePeriod, _nextFetchAllowedAt));
+                }
+
+                if (current.NeedsSnapshot is not null || _requested is not null || current.HoleIsDefinite())
+                {
+                    Consider(_nextFetchAllowedAt);
+                }
+
+                if (Options.IdleResnapshotAfter != Timeout.InfiniteTimeSpan)
+                {
+                    Consider(Max(_lastEventAt + Options.IdleResnapshotAfter, _nextFetchAllowedAt));
+                }
+            }
+
+            var delay = due is { } at ? Max(at - now, TimeSpan.Zero) : Timeout.InfiniteTimeSpan;
+            _timer!.Change(delay, Timeout.InfiniteTimeSpan);
+        }
+
+        private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+        private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+    }
+}
