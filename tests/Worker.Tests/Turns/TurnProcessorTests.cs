@@ -275,7 +275,7 @@ public sealed class TurnProcessorTests
         steps.Add(Hang());
         var h = new TurnHarness(new FakeChatClient([.. steps]));
         var run = h.StartAsync();
-        await h.TextDeliveredAsync("t499 ");
+        await h.Time.AdvanceUntilAsync(() => h.Events.OfType<TextDelta>().Any(d => d.Text.EndsWith("t499 ", StringComparison.Ordinal)), TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(0.5));
 
         await h.Time.AdvanceUntilAsync(() => h.Store.CheckpointsSnapshot().Count == 1, TimeSpan.FromMilliseconds(100));
         h.Time.Advance(TimeSpan.FromSeconds(1));
