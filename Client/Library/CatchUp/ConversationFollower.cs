@@ -33,6 +33,12 @@ public sealed class ConversationFollower
         _time = timeProvider ?? TimeProvider.System;
     }
 
+    /// <summary>
+    /// Test instrumentation: called each time the follower is about to wait for input, with the number of
+    /// subscription messages it has handled so far (a deterministic sync point instead of sleeps).
+    /// </summary>
+    internal Action<int>? BeforeWait { get; set; }
+
     /// <summary>Subscribes to the conversation's channel, then follows it (see <see cref="FollowRequest"/>).</summary>
     public async IAsyncEnumerable<ChatUpdate> FollowAsync(FollowRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -119,6 +125,7 @@ public sealed class ConversationFollower
         private DateTimeOffset? _holeSince;
         private DateTimeOffset _lastEventAt;
         private bool _ended;
+        private int _handled;
 
         public Session(ConversationFollower owner, IChannelSubscription subscription, FollowRequest request)
         {
@@ -160,6 +167,7 @@ public sealed class ConversationFollower
                     }
 
                     ArmTimer();
+                    _owner.BeforeWait?.Invoke(_handled);
                     var input = await _inputs.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
                     await HandleAsync(input, cancellationToken).ConfigureAwait(false);
                     foreach (var update in Flush())
@@ -284,6 +292,11 @@ public sealed class ConversationFollower
 
         private async Task HandleAsync(Input input, CancellationToken cancellationToken)
         {
+            if (input is EventInput or ReconnectedInput)
+            {
+                _handled++;
+            }
+
             switch (input)
             {
                 case EventInput { Json: var json }:
