@@ -101,6 +101,8 @@ public sealed class ConversationFollower
 
     private sealed record ReconnectedInput : Input;
 
+    private sealed record EventsLostInput : Input;
+
     private sealed record EndedInput(Exception? Error) : Input;
 
     private sealed record WakeInput : Input;
@@ -217,6 +219,7 @@ public sealed class ConversationFollower
                     {
                         ChannelEvent e => new EventInput(e.Json),
                         ChannelReconnected => new ReconnectedInput(),
+                        ChannelEventsLost => new EventsLostInput(),
                         _ => new WakeInput(),
                     });
                 }
@@ -292,7 +295,7 @@ public sealed class ConversationFollower
 
         private async Task HandleAsync(Input input, CancellationToken cancellationToken)
         {
-            if (input is EventInput or ReconnectedInput)
+            if (input is EventInput or ReconnectedInput or EventsLostInput)
             {
                 _handled++;
             }
@@ -307,6 +310,10 @@ public sealed class ConversationFollower
                     _out.Add(new ConnectionRestored(_current?.MessageId ?? ""));
                     _requested = ResyncReason.Reconnected;
                     _nextFetchAllowedAt = Now; // a reconnect always checks at once
+                    break;
+
+                case EventsLostInput:
+                    _requested ??= ResyncReason.Gap;
                     break;
 
                 case EndedInput { Error: var error }:
