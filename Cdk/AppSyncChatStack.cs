@@ -2,6 +2,7 @@ using AppSyncChat.Cdk.Bedrock;
 using AppSyncChat.Cdk.Configuration;
 using AppSyncChat.Cdk.Events;
 using AppSyncChat.Cdk.Graphql;
+using AppSyncChat.Cdk.Monitoring;
 using AppSyncChat.Cdk.Storage;
 using AppSyncChat.Contracts;
 using AppSyncChat.Contracts.Channels;
@@ -80,6 +81,8 @@ public sealed class AppSyncChatStack : Stack
     public LambdaFunction WorkerFunction { get; }
 
     public GraphqlApi GraphqlApi { get; }
+
+    public LogGroup GraphqlLogGroup { get; private set; } = null!;
 
     public Topic AlarmTopic { get; }
 
@@ -334,9 +337,18 @@ public sealed class AppSyncChatStack : Stack
                     new AuthorizationMode { AuthorizationType = AuthorizationType.IAM },
                 ],
             },
-            LogConfig = new LogConfig { FieldLogLevel = FieldLogLevel.ERROR, Retention = RetentionDays.ONE_MONTH },
             XrayEnabled = true,
         });
+
+        // Field errors to /aws/appsync/apis/<id> for 30 days (set on the L1 resource: see AppSyncLogTarget).
+        var logs = new AppSyncLogTarget(api, "Logs", RetentionDays.ONE_MONTH);
+        ((CfnGraphQLApi)api.Node.DefaultChild!).LogConfig = new CfnGraphQLApi.LogConfigProperty
+        {
+            CloudWatchLogsRoleArn = logs.Role.RoleArn,
+            FieldLogLevel = "ERROR",
+            ExcludeVerboseContent = true,
+        };
+        GraphqlLogGroup = logs.BindTo(api.ApiId);
 
         var resolverSource = api.AddLambdaDataSource("ApiResolver", ApiFunction, new DataSourceOptions
         {

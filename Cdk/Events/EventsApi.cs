@@ -4,6 +4,7 @@ using Amazon.CDK.AWS.AppSync;
 using Amazon.CDK.AWS.DynamoDB;
 using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.Logs;
+using AppSyncChat.Cdk.Monitoring;
 using Constructs;
 
 namespace AppSyncChat.Cdk.Events;
@@ -110,17 +111,13 @@ public sealed partial class EventsApi : Construct
             ["DefaultSubscribeAuthModes"] = AuthModes(props.DefaultSubscribeAuthModes),
         };
 
-        Role? logsRole = null;
+        AppSyncLogTarget? logs = null;
         if (props.LogLevel is { } level)
         {
-            logsRole = new Role(this, "LogsRole", new RoleProps
-            {
-                AssumedBy = AppSyncPrincipal(),
-                Description = "AppSync Event API: writes its CloudWatch logs.",
-            });
+            logs = new AppSyncLogTarget(this, "Logs", props.LogRetention);
             eventConfig["LogConfig"] = new Dictionary<string, object>
             {
-                ["CloudWatchLogsRoleArn"] = logsRole.RoleArn,
+                ["CloudWatchLogsRoleArn"] = logs.Role.RoleArn,
                 ["LogLevel"] = level.ToWire(),
             };
         }
@@ -136,26 +133,10 @@ public sealed partial class EventsApi : Construct
         });
 
         ApiId = Token.AsString(Resource.GetAtt(EventsCfn.AttrApiId));
-        if (logsRole is not null)
-        {
-            // The log group AppSync writes to, created up front so it gets a retention; the role may
-            // only add streams and events to it (no CreateLogGroup, no other groups).
-            LogGroup = new LogGroup(this, "Logs", new LogGroupProps
-            {
-                LogGroupName = $"/aws/appsync/apis/{ApiId}",
-                Retention = props.LogRetention,
-                RemovalPolicy = RemovalPolicy.DESTROY,
-            });
-            logsRole.AddToPolicy(new PolicyStatement(new PolicyStatementProps
-            {
-                Actions = ["logs:CreateLogStream", "logs:PutLogEvents"],
-                Resources = [$"{LogGroup.LogGroupArn}"],
-            }));
-        }
-
         ApiArn = Token.AsString(Resource.GetAtt(EventsCfn.AttrApiArn));
         HttpDomain = Token.AsString(Resource.GetAtt(EventsCfn.AttrDnsHttp));
         RealtimeDomain = Token.AsString(Resource.GetAtt(EventsCfn.AttrDnsRealtime));
+        LogGroup = logs?.BindTo(ApiId);
     }
 
     public CfnResource Resource { get; }
@@ -213,7 +194,7 @@ public sealed partial class EventsApi : Construct
         var stack = Stack.Of(this);
         var role = new Role(scope, "ServiceRole", new RoleProps
         {
-            AssumedBy = AppSyncPrincipal(),
+            AssumedBy = AppSyncPrincipal.ForAccountOf(this),
             Description = "AppSync Events onSubscribe handler: reads conversation ownership.",
         });
         role.AddToPolicy(new PolicyStatement(new PolicyStatementProps
@@ -234,7 +215,6 @@ public sealed partial class EventsApi : Construct
                 AwsRegion = stack.Region,
             },
         });
-        dataSource.Node.AddDependency(role);
         return new EventsDataSource(name, dataSource, role);
     }
 
@@ -310,15 +290,6 @@ public sealed partial class EventsApi : Construct
             }
         }
     }
-
-    /// <summary>AppSync, for this account only (confused-deputy guard on every role AppSync assumes).</summary>
-    private ServicePrincipal AppSyncPrincipal() => new("appsync.amazonaws.com", new ServicePrincipalOpts
-    {
-        Conditions = new Dictionary<string, object>
-        {
-            ["StringEquals"] = new Dictionary<string, object> { ["aws:SourceAccount"] = Stack.Of(this).Account },
-        },
-    });
 
     private static object[] AuthModes(IReadOnlyList<EventsAuthType> modes) =>
         modes.Select(mode => (object)new Dictionary<string, object> { ["AuthType"] = mode.ToWire() }).ToArray();

@@ -68,15 +68,7 @@ public sealed class EventsApiTests(StackFixture fixture)
         var logConfig = fixture.Single("AWS::AppSync::Api").GetProperty("EventConfig").GetProperty("LogConfig");
         Assert.Equal("ERROR", logConfig.GetProperty("LogLevel").GetString());
 
-        var role = TemplateJson.ReferencedId(logConfig.GetProperty("CloudWatchLogsRoleArn"))!;
-        var statement = Assert.Single(fixture.StatementsOfRole(role));
-        Assert.Equal(["logs:CreateLogStream", "logs:PutLogEvents"], TemplateJson.Actions(statement).Order(StringComparer.Ordinal).ToArray());
-
-        var logGroup = fixture.LogicalId(fixture.Stack.Events.LogGroup!);
-        Assert.Equal($"{{{logGroup}.Arn}}", TemplateJson.Render(statement.GetProperty("Resource")));
-        var group = fixture.Properties(logGroup);
-        Assert.Equal($"/aws/appsync/apis/{{{fixture.LogicalId(fixture.Stack.Events.Resource)}.ApiId}}", TemplateJson.Render(group.GetProperty("LogGroupName")));
-        Assert.Equal(30, group.GetProperty("RetentionInDays").GetInt32());
+        LogTargets.AssertWritesOnlyItsGroup(fixture, logConfig.GetProperty("CloudWatchLogsRoleArn"), fixture.Stack.Events.LogGroup!, fixture.Stack.Events.Resource);
     }
 
     [Fact]

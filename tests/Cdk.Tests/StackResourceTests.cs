@@ -176,6 +176,28 @@ public sealed class StackResourceTests(StackFixture fixture)
     }
 
     [Fact]
+    public void GraphqlApi_LogsFieldErrorsToItsOwnGroup()
+    {
+        var logConfig = fixture.Single("AWS::AppSync::GraphQLApi").GetProperty("LogConfig");
+
+        Assert.Equal("ERROR", logConfig.GetProperty("FieldLogLevel").GetString());
+        Assert.True(logConfig.GetProperty("ExcludeVerboseContent").GetBoolean());
+        LogTargets.AssertWritesOnlyItsGroup(fixture, logConfig.GetProperty("CloudWatchLogsRoleArn"), fixture.Stack.GraphqlLogGroup, fixture.Stack.GraphqlApi);
+    }
+
+    [Fact]
+    public void Stack_HasNoHelperFunctions_OnlyApiAndWorker()
+    {
+        // CDK's log-retention helper runs on a Node.js runtime Lambda no longer accepts for new
+        // functions: the stack must not contain it (or any other helper function).
+        Assert.Empty(fixture.Resources("Custom::LogRetention"));
+        var functions = fixture.Resources("AWS::Lambda::Function");
+        Assert.Equal(
+            new[] { fixture.LogicalId(fixture.Stack.ApiFunction), fixture.LogicalId(fixture.Stack.WorkerFunction) }.Order(StringComparer.Ordinal),
+            functions.Select(f => f.LogicalId).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void GraphqlApi_EveryRootField_HasDirectLambdaResolverOnApiFunction()
     {
         var dataSource = fixture.LambdaDataSource();
