@@ -111,6 +111,41 @@ public sealed class EmulatorFanOutTests(ITestOutputHelper output) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task SmallEvents_PublishToReceiveLatency_IsReportedAndEverythingArrives()
+    {
+        // A measurement for the README (printed, not asserted: this machine is shared), plus delivery checks.
+        await using var viewer = NewClient();
+        await using var subscription = await viewer.SubscribeAsync("/default/latency", CancellationToken.None);
+        using var http = new EventsHttpPublisher(new EventsHttpPublisherOptions
+        {
+            Endpoint = _server.HttpPublishEndpoint,
+            Authorization = EventsAuthorization.ApiKey(AppSyncEventsEmulatorOptions.LocalApiKey),
+        });
+        await using var ws = NewClient();
+        var reader = subscription.ReadEventsAsync().GetAsyncEnumerator();
+        var samples = new Dictionary<string, List<double>> { ["http"] = [], ["ws"] = [] };
+        for (var i = 0; i < 100; i++)
+        {
+            foreach (var (name, publisher) in new (string, IEventsPublisher)[] { ("http", http), ("ws", ws) })
+            {
+                var body = $$"""{"type":"text.delta","seq":{{i}},"via":"{{name}}","text":"hello world"}""";
+                var watch = Stopwatch.StartNew();
+                await publisher.PublishAsync("/default/latency", [body], CancellationToken.None);
+                Assert.True(await reader.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+                samples[name].Add(watch.Elapsed.TotalMilliseconds);
+                Assert.Equal(body, reader.Current);
+            }
+        }
+
+        await reader.DisposeAsync();
+        foreach (var (name, values) in samples)
+        {
+            values.Sort();
+            output.WriteLine($"{name} publish → subscriber receive, 100 small events: p50 {values[50]:0.00} ms, p95 {values[95]:0.00} ms");
+        }
+    }
+
+    [Fact]
     public async Task SubscriptionsPerConnection_OverTheLimit_IsMaxSubscriptionsReachedError()
     {
         await using var client = NewClient();
