@@ -1,8 +1,11 @@
 using Amazon.Runtime;
+using AppSyncChat.Api;
 using AppSyncChat.Aws.Sqs;
 using AppSyncChat.Local.AppSyncEvents;
 using AppSyncChat.Local.Bedrock;
 using AppSyncChat.Local.Hosting;
+using AppSyncChat.Local.Lambda;
+using AppSyncChat.Worker;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AppSyncChat.Local;
@@ -114,8 +117,12 @@ public sealed class LocalStack : IAsyncDisposable
                     cancellationToken),
                 [.. options.Ports.All().Where(p => p.Flag is LocalSettingNames.EventsPortFlag or LocalSettingNames.EventsTlsPortFlag)]).ConfigureAwait(false);
 
-            // Lambda hosting (Local/Lambda: Invoke API + Runtime API) — wired when merged.
-            var invokeEndpoint = $"http://127.0.0.1:{options.Ports.Lambda}";
+            // The Lambda Invoke API listens first (the GraphQL endpoint needs its URL); functions register once they run.
+            var invoke = await StartPartAsync(
+                parts,
+                () => InvokeApiServer.StartAsync(options.Ports.Lambda, [], loggerFactory, cancellationToken),
+                [options.Ports.All().First(p => p.Flag == LocalSettingNames.LambdaPortFlag)]).ConfigureAwait(false);
+            var invokeEndpoint = invoke.Endpoint.ToString().TrimEnd('/');
 
             // 2. The Node sidecar: DynamoDB, SQS and the GraphQL endpoint (which calls the Invoke API).
             var sidecar = await NodeSidecar.StartAsync(
@@ -153,7 +160,40 @@ public sealed class LocalStack : IAsyncDisposable
             await Task.WhenAll(tableTask, queuesTask).ConfigureAwait(false);
             var (queueUrl, deadLetterQueueUrl) = await queuesTask.ConfigureAwait(false);
 
-            // 4. The functions: Api behind the Invoke API, Worker behind the SQS event-source mapping — wired when merged.
+            // 4. The functions, hosted as Lambda hosts them: the Api behind the Invoke API (what the GraphQL
+            //    endpoint calls), the Worker behind the SQS event-source mapping of the turn queue.
+            var functionSettings = new FunctionSettings(options, dynamoDbUrl, sqsUrl, queueUrl, bedrock.BaseAddress, events.HttpPublishEndpoint);
+            var api = await HostedFunction.StartAsync(
+                new LambdaFunctionOptions { FunctionName = options.ApiFunctionName, Timeout = options.ApiTimeout, Region = options.Region },
+                ApiFunction.RunAsync,
+                new FunctionHostOptions { Instances = options.ApiConcurrency, Settings = functionSettings.ForApi() },
+                loggerFactory: loggerFactory,
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+            parts.Push(api);
+            invoke.Register(api.Server);
+
+            var worker = await HostedFunction.StartAsync(
+                new LambdaFunctionOptions { FunctionName = options.WorkerFunctionName, Timeout = options.WorkerTimeout, Region = options.Region },
+                WorkerFunction.RunAsync,
+                new FunctionHostOptions { Instances = options.WorkerConcurrency, Settings = functionSettings.ForWorker() },
+                loggerFactory: loggerFactory,
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+            parts.Push(worker);
+            invoke.Register(worker.Server);
+            var mapping = await SqsEventSourceMapping.StartAsync(
+                sqs,
+                worker.Server,
+                new SqsEventSourceMappingOptions
+                {
+                    QueueUrl = queueUrl,
+                    BatchSize = options.WorkerBatchSize,
+                    MaximumConcurrency = options.WorkerConcurrency,
+                    ReportBatchItemFailures = true,
+                    Region = options.Region,
+                },
+                loggerFactory: loggerFactory,
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+            parts.Push(mapping);
 
             var tls = events.TlsBaseAddress;
             var endpoints = new LocalStackEndpoints
@@ -173,6 +213,7 @@ public sealed class LocalStack : IAsyncDisposable
                 EventsCertificatePath = events.CertificatePemPath,
                 EventsApiKey = options.ApiKey,
                 BedrockUrl = bedrock.BaseAddress.ToString().TrimEnd('/'),
+                LambdaUrl = invokeEndpoint,
                 ModelId = options.Model.ModelId,
                 DynamoDbUrl = dynamoDbUrl,
                 TableName = options.TableName,
