@@ -274,6 +274,15 @@ public sealed partial class TurnStarter
         var wasEnqueuing = record.State == TurnRequestStates.Enqueuing;
         var now = _time.GetUtcNow();
         var claimed = await _store.TryBeginEnqueueAsync(record, now - _options.EnqueueTakeoverAfter, cancellationToken).ConfigureAwait(false);
+        if (claimed is null && await _store.GetRequestAsync(record.OwnerId, record.ClientRequestId, cancellationToken).ConfigureAwait(false) is null)
+        {
+            // The record vanished under us: an identical concurrent request was refused (Conflict) and
+            // released it after this one had read it. Our messages are stored and the conversation is
+            // ours, so put the record back and carry on rather than leave a turn nobody enqueues.
+            await _store.ReserveRequestAsync(record with { State = TurnRequestStates.Pending }, cancellationToken).ConfigureAwait(false);
+            claimed = await _store.TryBeginEnqueueAsync(record, now - _options.EnqueueTakeoverAfter, cancellationToken).ConfigureAwait(false);
+        }
+
         if (claimed is null)
         {
             // Another attempt is sending (or has sent) the queue message: the result is the same.
