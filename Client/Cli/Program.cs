@@ -1,2 +1,3 @@
-Console.Error.WriteLine("Not built yet.");
-return 1;
+using AppSyncChat.Cli;
+
+return await CliApp.RunAsync(args, CliEnvironment.FromConsole());

@@ -66,3 +66,6 @@ public enum ResyncReason
     /// <summary>Events of a new message arrived (follow mode).</summary>
     NewMessage,
 }
+
+/// <summary>First update of <see cref="ChatClient.SendAsync"/> and <see cref="ChatClient.RegenerateAsync"/>: the API accepted the message.</summary>
+public sealed record MessageAccepted(GraphQL.SendMessageResult Result) : ChatUpdate(Result.AssistantMessageId);

@@ -33,6 +33,12 @@ public sealed class ConversationFollower
         _time = timeProvider ?? TimeProvider.System;
     }
 
+    /// <summary>
+    /// Test instrumentation: called each time the follower is about to wait for input, with the number of
+    /// subscription messages it has handled so far (a deterministic sync point instead of sleeps).
+    /// </summary>
+    internal Action<int>? BeforeWait { get; set; }
+
     /// <summary>Subscribes to the conversation's channel, then follows it (see <see cref="FollowRequest"/>).</summary>
     public async IAsyncEnumerable<ChatUpdate> FollowAsync(FollowRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -95,6 +101,8 @@ public sealed class ConversationFollower
 
     private sealed record ReconnectedInput : Input;
 
+    private sealed record EventsLostInput : Input;
+
     private sealed record EndedInput(Exception? Error) : Input;
 
     private sealed record WakeInput : Input;
@@ -119,6 +127,7 @@ public sealed class ConversationFollower
         private DateTimeOffset? _holeSince;
         private DateTimeOffset _lastEventAt;
         private bool _ended;
+        private int _handled;
 
         public Session(ConversationFollower owner, IChannelSubscription subscription, FollowRequest request)
         {
@@ -160,6 +169,7 @@ public sealed class ConversationFollower
                     }
 
                     ArmTimer();
+                    _owner.BeforeWait?.Invoke(_handled);
                     var input = await _inputs.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
                     await HandleAsync(input, cancellationToken).ConfigureAwait(false);
                     foreach (var update in Flush())
@@ -209,6 +219,7 @@ public sealed class ConversationFollower
                     {
                         ChannelEvent e => new EventInput(e.Json),
                         ChannelReconnected => new ReconnectedInput(),
+                        ChannelEventsLost => new EventsLostInput(),
                         _ => new WakeInput(),
                     });
                 }
@@ -284,6 +295,11 @@ public sealed class ConversationFollower
 
         private async Task HandleAsync(Input input, CancellationToken cancellationToken)
         {
+            if (input is EventInput or ReconnectedInput or EventsLostInput)
+            {
+                _handled++;
+            }
+
             switch (input)
             {
                 case EventInput { Json: var json }:
@@ -294,6 +310,10 @@ public sealed class ConversationFollower
                     _out.Add(new ConnectionRestored(_current?.MessageId ?? ""));
                     _requested = ResyncReason.Reconnected;
                     _nextFetchAllowedAt = Now; // a reconnect always checks at once
+                    break;
+
+                case EventsLostInput:
+                    _requested ??= ResyncReason.Gap;
                     break;
 
                 case EndedInput { Error: var error }:

@@ -29,3 +29,9 @@ public sealed record ChannelEvent(string Json) : ChannelMessage;
 /// The transport lost its connection and is subscribed again; events published in between may be lost.
 /// </summary>
 public sealed record ChannelReconnected : ChannelMessage;
+
+/// <summary>
+/// The transport says events may not have been delivered (e.g. an AppSync <c>broadcast_error</c>): the
+/// follower checks the snapshot.
+/// </summary>
+public sealed record ChannelEventsLost : ChannelMessage;

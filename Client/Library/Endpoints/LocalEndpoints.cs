@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace AppSyncChat.Client.Endpoints;
 
 /// <summary>
-/// What a client needs from <c>.local/endpoints.json</c> (written by <c>dotnet run --project Local</c>).
+/// What a client needs from <c>.local/endpoints.json</c> (written by <c>dotnet run --project Local</c>; layout in Local/README.md).
 /// Every field is optional: an older or newer Local stack may write fewer or more; callers check what
 /// they need and say which field is missing.
 /// </summary>
@@ -24,36 +24,38 @@ public sealed record LocalEndpoints
     /// <summary>API key for subscribing to AppSync Events.</summary>
     public string? EventsApiKey { get; init; }
 
+    /// <summary>Bearer token of the local user (Cognito-like mode of the local GraphQL endpoint).</summary>
+    public string? LocalUserToken { get; init; }
+
     public string? Region { get; init; }
+
+    /// <summary>Process id of the Local stack that wrote the file (to tell a stale file from a running stack).</summary>
+    public int? ProcessId { get; init; }
 
     /// <summary>Where it was read from (for error messages).</summary>
     public string? SourcePath { get; init; }
 }
 
-/// <summary>The wire shape of the endpoints file, deserialized leniently (unknown fields ignored).</summary>
+/// <summary>The wire shape of the endpoints file (Local/README.md), deserialized leniently (unknown fields ignored).</summary>
 internal sealed record LocalEndpointsFile
 {
-    public string? Graphql { get; init; }
+    public int? SchemaVersion { get; init; }
 
     public string? GraphqlUrl { get; init; }
 
-    public string? ApiKey { get; init; }
-
     public string? GraphqlApiKey { get; init; }
 
-    public string? EventsHttp { get; init; }
+    public string? LocalUserToken { get; init; }
 
     public string? EventsHttpUrl { get; init; }
 
-    public string? EventsRealtime { get; init; }
-
     public string? EventsRealtimeUrl { get; init; }
-
-    public string? EventsWebSocket { get; init; }
 
     public string? EventsApiKey { get; init; }
 
     public string? Region { get; init; }
+
+    public int? ProcessId { get; init; }
 }
 
 /// <summary>Reads <c>.local/endpoints.json</c>; tolerant of missing and unknown fields.</summary>
@@ -106,12 +108,14 @@ public static class LocalEndpointsReader
 
         return new LocalEndpoints
         {
-            GraphQLUrl = Url(file.GraphqlUrl ?? file.Graphql, "graphqlUrl", sourcePath),
-            GraphQLApiKey = file.GraphqlApiKey ?? file.ApiKey,
-            EventsHttpUrl = Url(file.EventsHttpUrl ?? file.EventsHttp, "eventsHttpUrl", sourcePath),
-            EventsRealtimeUrl = Url(file.EventsRealtimeUrl ?? file.EventsRealtime ?? file.EventsWebSocket, "eventsRealtimeUrl", sourcePath),
-            EventsApiKey = file.EventsApiKey ?? file.ApiKey,
+            GraphQLUrl = Url(file.GraphqlUrl, "graphqlUrl", sourcePath),
+            GraphQLApiKey = file.GraphqlApiKey,
+            LocalUserToken = file.LocalUserToken,
+            EventsHttpUrl = Url(file.EventsHttpUrl, "eventsHttpUrl", sourcePath),
+            EventsRealtimeUrl = Url(file.EventsRealtimeUrl, "eventsRealtimeUrl", sourcePath),
+            EventsApiKey = file.EventsApiKey,
             Region = file.Region,
+            ProcessId = file.ProcessId,
             SourcePath = sourcePath,
         };
     }

@@ -4,9 +4,9 @@ using AppSyncChat.Client.GraphQL;
 namespace AppSyncChat.Client.Errors;
 
 /// <summary>The one place where the client's exceptions are built, so kinds and retry flags stay consistent.</summary>
-internal static class ChatClientErrors
+public static class ChatClientErrors
 {
-    public static GraphQLRequestException GraphQL(IReadOnlyList<GraphQLError> errors, HttpStatusCode? statusCode, string? requestId)
+    internal static GraphQLRequestException GraphQL(IReadOnlyList<GraphQLError> errors, HttpStatusCode? statusCode, string? requestId)
     {
         var first = errors[0];
         var kind = statusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden || GraphQLErrorTypes.IsAuth(first.ErrorType)
@@ -20,7 +20,7 @@ internal static class ChatClientErrors
         return new GraphQLRequestException($"{type}{first.Message}{where}{more}", kind, errors, statusCode, requestId, kind == ChatErrorKind.Unavailable);
     }
 
-    public static ChatHttpException Http(HttpStatusCode statusCode, string? reason, string? requestId, Uri endpoint)
+    internal static ChatHttpException Http(HttpStatusCode statusCode, string? reason, string? requestId, Uri endpoint)
     {
         var kind = statusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden
             ? ChatErrorKind.Unauthorized
@@ -30,25 +30,26 @@ internal static class ChatClientErrors
         return new ChatHttpException(text, kind, statusCode, requestId, kind == ChatErrorKind.Unavailable);
     }
 
-    public static ChatConnectionException Unreachable(Uri endpoint, Exception inner) =>
+    internal static ChatConnectionException Unreachable(Uri endpoint, Exception inner) =>
         new($"cannot reach {endpoint}: {Innermost(inner).Message}", endpoint, inner);
 
-    public static ChatConnectionException TimedOut(Uri endpoint, TimeSpan timeout, Exception inner) =>
+    internal static ChatConnectionException TimedOut(Uri endpoint, TimeSpan timeout, Exception inner) =>
         new($"no answer from {endpoint} within {timeout.TotalSeconds:0.#} s", endpoint, inner);
 
-    public static ChatProtocolException BadResponse(string detail, HttpStatusCode? statusCode, string? requestId, Exception? inner = null) =>
+    internal static ChatProtocolException BadResponse(string detail, HttpStatusCode? statusCode, string? requestId, Exception? inner = null) =>
         new($"unexpected GraphQL response: {detail}", "BadResponse", statusCode, requestId, inner);
 
-    public static ChatProtocolException NotConverging(string conversationId, string detail) =>
+    internal static ChatProtocolException NotConverging(string conversationId, string detail) =>
         new($"catch-up of conversation {conversationId} could not converge: {detail}", "CatchUpFailed", null, null, null);
 
+    /// <summary>What a null <c>getConversation</c> means: the id is unknown or belongs to someone else (the API does not say which).</summary>
     public static GraphQLRequestException ConversationNotFound(string conversationId) =>
         GraphQL([new GraphQLError(GraphQLErrorTypes.NotFound, $"Conversation {conversationId} does not exist or is not yours.", ["getConversation"])], null, null);
 
-    public static GraphQLRequestException MessageNotFound(string conversationId, string messageId) =>
+    internal static GraphQLRequestException MessageNotFound(string conversationId, string messageId) =>
         GraphQL([new GraphQLError(GraphQLErrorTypes.NotFound, $"Message {messageId} is not part of conversation {conversationId}.", ["getConversation", "messages"])], null, null);
 
-    public static ChatConnectionException SubscriptionLost(string channel, Exception? inner) =>
+    internal static ChatConnectionException SubscriptionLost(string channel, Exception? inner) =>
         new(inner is null
             ? $"the subscription to {channel} ended before the answer finished"
             : $"the subscription to {channel} failed: {Innermost(inner).Message}", null, inner);

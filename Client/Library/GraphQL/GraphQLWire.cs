@@ -43,8 +43,10 @@ public static class GraphQLErrorTypes
     internal static bool IsAuth(string? errorType) => Normalize(errorType) is "Unauthorized" or "UnauthorizedException"
         or "AccessDenied" or "AccessDeniedException" or "NotAuthorizedException" or "Forbidden";
 
-    internal static bool IsRetryable(string? errorType) => Normalize(errorType) is "Throttling" or "ThrottlingException"
-        or "TooManyRequestsException" or "ServiceUnavailable" or "InternalFailure" or "Timeout";
+    /// <summary>Server-side failures: throttling, timeouts, and resolver crashes (AppSync's <c>Lambda:…</c> types).</summary>
+    internal static bool IsRetryable(string? errorType) => Normalize(errorType) is { } type && (type is "Throttling" or "ThrottlingException"
+        or "TooManyRequestsException" or "ServiceUnavailable" or "InternalFailure" or "Timeout" or "ExecutionTimeout"
+        || type.StartsWith("Lambda:", StringComparison.Ordinal));
 
     internal static string? Normalize(string? errorType)
     {
