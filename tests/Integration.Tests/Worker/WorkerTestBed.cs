@@ -166,7 +166,40 @@ internal sealed class CatchUpViewer : IAsyncDisposable
         _text.Clear().Append(message.Text);
         _turn = message.Turn;
         _nextSeq = message.Seq + 1;
+        if (MessageStatus.IsFinal(message.Status))
+        {
+            // Joined after the end: the snapshot is the whole answer.
+            Assert.Equal(message.Checksum, TextChecksum.Of(Text));
+            _terminal.TrySetResult(FinalFrom(message));
+        }
     }
+
+    /// <summary>
+    /// A gap: events between the last checkpoint and this viewer's subscription were missed. The next
+    /// checkpoint (≤ 1 s away) covers them: re-fetch until the snapshot reaches the event.
+    /// </summary>
+    private async Task CatchUpToAsync(StreamEvent e)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            await LoadSnapshotAsync();
+            if (_turn > e.Turn || (_turn == e.Turn && _nextSeq >= e.Seq) || _terminal.Task.IsCompleted)
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < until, $"the snapshot never reached turn {e.Turn} seq {e.Seq}");
+            await Task.Delay(100);
+        }
+    }
+
+    private static StreamEvent FinalFrom(ChatMessage m) => m.Status switch
+    {
+        MessageStatus.Completed => new TurnCompleted { ConversationId = m.ConversationId, MessageId = m.MessageId, Turn = m.Turn, Seq = m.Seq, StopReason = m.StopReason ?? "", Length = m.Text.Length, Checksum = m.Checksum ?? "" },
+        MessageStatus.Cancelled => new TurnCancelled { ConversationId = m.ConversationId, MessageId = m.MessageId, Turn = m.Turn, Seq = m.Seq, Length = m.Text.Length, Checksum = m.Checksum ?? "" },
+        _ => new TurnFailed { ConversationId = m.ConversationId, MessageId = m.MessageId, Turn = m.Turn, Seq = m.Seq, Status = m.Status, ErrorCode = m.Error?.Code ?? "", Message = m.Error?.Message ?? "", Retryable = m.Error?.Retryable ?? false, Length = m.Text.Length, Checksum = m.Checksum ?? "" },
+    };
 
     public void Start() => _reader = Task.Run(ReadAsync);
 
@@ -204,8 +237,8 @@ internal sealed class CatchUpViewer : IAsyncDisposable
         if ((e.Turn > _turn && e is not TurnStarted) || (e.Turn == _turn && e.Seq > _nextSeq))
         {
             Gaps++;
-            await LoadSnapshotAsync();
-            if (e.Turn < _turn || (e.Turn == _turn && e.Seq < _nextSeq))
+            await CatchUpToAsync(e);
+            if (_terminal.Task.IsCompleted || e.Turn < _turn || (e.Turn == _turn && e.Seq < _nextSeq))
             {
                 return;
             }
