@@ -25,6 +25,9 @@ public static class SettingNames
     public const string SqsEndpoint = "APPSYNCCHAT_SQS_ENDPOINT";
     public const string BedrockEndpoint = "APPSYNCCHAT_BEDROCK_ENDPOINT";
 
+    /// <summary>Days a conversation and its messages live after their last write (DynamoDB TTL); unset or 0 keeps them.</summary>
+    public const string RetentionDays = "APPSYNCCHAT_RETENTION_DAYS";
+
     /// <summary>Log format: <c>json</c> (Lambda default) or <c>text</c>.</summary>
     public const string LogFormat = "APPSYNCCHAT_LOG_FORMAT";
 
@@ -35,4 +38,28 @@ public static class SettingNames
     public const string BetweenBytesTimeoutMs = "APPSYNCCHAT_BETWEEN_BYTES_TIMEOUT_MS";
     public const string HistoryMaxMessages = "APPSYNCCHAT_HISTORY_MAX_MESSAGES";
     public const string HistoryMaxCharacters = "APPSYNCCHAT_HISTORY_MAX_CHARACTERS";
+
+    /// <summary>Text characters after which the coalescer flushes before its window ends.</summary>
+    public const string CoalesceMaxChars = "APPSYNCCHAT_COALESCE_MAX_CHARS";
+
+    /// <summary>How long before the Lambda deadline a turn is ended (DeadlineExceeded) so its final state can be written.</summary>
+    public const string DeadlineMarginMs = "APPSYNCCHAT_DEADLINE_MARGIN_MS";
+
+    /// <summary>How long before the Lambda deadline the turn lease expires (smaller than the deadline margin).</summary>
+    public const string LeaseMarginMs = "APPSYNCCHAT_LEASE_MARGIN_MS";
+
+    /// <summary>How often a streaming worker reads the stopGeneration flag.</summary>
+    public const string CancelPollMs = "APPSYNCCHAT_CANCEL_POLL_MS";
+
+    /// <summary>How often partial text is checkpointed to the store while streaming.</summary>
+    public const string CheckpointIntervalMs = "APPSYNCCHAT_CHECKPOINT_INTERVAL_MS";
+
+    /// <summary>Model calls per round when the model throttles before any text (1 = no retry).</summary>
+    public const string ModelMaxAttempts = "APPSYNCCHAT_MODEL_MAX_ATTEMPTS";
+
+    public const string MaxToolRounds = "APPSYNCCHAT_MAX_TOOL_ROUNDS";
+    public const string ToolTimeoutMs = "APPSYNCCHAT_TOOL_TIMEOUT_MS";
+
+    /// <summary>What a worker does when it takes over a turn whose lease expired: <c>restart</c> or <c>continue</c>.</summary>
+    public const string TakeoverMode = "APPSYNCCHAT_TAKEOVER_MODE";
 }

@@ -9,7 +9,14 @@ public sealed record Conversation(
     string? Title,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    string? ActiveMessageId);
+    string? ActiveMessageId)
+{
+    /// <summary>The newest message id of the conversation; new messages get ids after it.</summary>
+    public string? LastMessageId { get; init; }
+
+    /// <summary>The start of the newest message's text, for conversation lists.</summary>
+    public string? LastMessagePreview { get; init; }
+}
 
 /// <summary>A stored message. <see cref="Text"/> of a STREAMING message is the last checkpoint.</summary>
 public sealed record ChatMessage

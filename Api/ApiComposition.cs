@@ -1,0 +1,63 @@
+using Amazon;
+using Amazon.DynamoDBv2;
+using Amazon.Runtime;
+using AppSyncChat.Api.Configuration;
+using AppSyncChat.Api.Queries;
+using AppSyncChat.Api.Resolver;
+using AppSyncChat.Api.Turns;
+using AppSyncChat.Aws.Sqs;
+using AppSyncChat.Conversations.Store;
+using Microsoft.Extensions.Logging;
+
+namespace AppSyncChat.Api;
+
+/// <summary>
+/// The Api's composition root: every dependency of <see cref="ApiResolver"/> built once from
+/// <see cref="ApiOptions"/>. Seams are parameters (the store's DynamoDB client, the SQS client, time,
+/// logging), so tests and the Local stack can supply their own.
+/// </summary>
+public static class ApiComposition
+{
+    public static ApiResolver CreateResolver(
+        ApiOptions options,
+        IConversationStore store,
+        ISqsClient sqs,
+        ILoggerFactory loggerFactory,
+        TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(sqs);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        time ??= TimeProvider.System;
+        return new ApiResolver(
+            new TurnStarter(store, sqs, options, time, loggerFactory.CreateLogger<TurnStarter>()),
+            new TurnStopper(store, options, time, loggerFactory.CreateLogger<TurnStopper>()),
+            new ConversationQueries(store),
+            loggerFactory.CreateLogger<ApiResolver>());
+    }
+
+    /// <summary>The low-level DynamoDB client for the configured region, or the endpoint override (Local stack).</summary>
+    public static AmazonDynamoDBClient CreateDynamoDbClient(ApiOptions options, AWSCredentials credentials)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var config = new AmazonDynamoDBConfig();
+        if (options.DynamoDbEndpoint is { } endpoint)
+        {
+            config.ServiceURL = endpoint.ToString();
+            config.AuthenticationRegion = options.Region;
+        }
+        else
+        {
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(options.Region);
+        }
+
+        return new AmazonDynamoDBClient(credentials, config);
+    }
+
+    public static DynamoConversationStore CreateStore(ApiOptions options, IAmazonDynamoDB client, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new DynamoConversationStore(client, new ConversationStoreOptions(options.TableName) { Retention = options.Retention }, time);
+    }
+}

@@ -1,0 +1,120 @@
+namespace AppSyncChat.Local.Hosting;
+
+/// <summary>
+/// Everything the Local stack can be told. The defaults are what <c>dotnet run --project Local</c> uses;
+/// tests start from <see cref="ForTests"/> (dynamic ports, a fast model, a private state folder).
+/// </summary>
+public sealed record LocalStackOptions
+{
+    public LocalStackPorts Ports { get; init; } = LocalStackPorts.Default;
+
+    /// <summary>The repository root (holds <c>Contracts/schema.graphql</c> and <c>Local/sidecar</c>); null: found upwards from the app and the current folder.</summary>
+    public string? RepositoryRoot { get; init; }
+
+    /// <summary>Where to write the endpoints file; null writes none.</summary>
+    public string? EndpointsFilePath { get; init; }
+
+    /// <summary>Folder for generated files (the Events TLS certificate); null: a fresh temporary folder, deleted on dispose.</summary>
+    public string? StateDirectory { get; init; }
+
+    /// <summary>The Node.js executable (a name on PATH or a path).</summary>
+    public string NodePath { get; init; } = "node";
+
+    public string Region { get; init; } = LocalDefaults.Region;
+
+    public string AccessKeyId { get; init; } = LocalDefaults.AccessKeyId;
+
+    public string SecretAccessKey { get; init; } = LocalDefaults.SecretAccessKey;
+
+    /// <summary>The API key of both the GraphQL endpoint and the AppSync Events emulator.</summary>
+    public string ApiKey { get; init; } = LocalDefaults.ApiKey;
+
+    /// <summary>The local Cognito-like user: a bearer token the GraphQL endpoint accepts, and its <c>sub</c>.</summary>
+    public string LocalUserToken { get; init; } = LocalDefaults.LocalUserToken;
+
+    public string LocalUserSub { get; init; } = LocalDefaults.LocalUserSub;
+
+    public string LocalUserName { get; init; } = LocalDefaults.LocalUserName;
+
+    public string TableName { get; init; } = LocalDefaults.TableName;
+
+    public string QueueName { get; init; } = LocalDefaults.QueueName;
+
+    public string DeadLetterQueueName { get; init; } = LocalDefaults.DeadLetterQueueName;
+
+    /// <summary>Receives before a message moves to the DLQ (the redrive policy's maxReceiveCount).</summary>
+    public int MaxReceiveCount { get; init; } = 3;
+
+    /// <summary>The queue's visibility timeout: at least 6x the Worker's timeout, as deployed.</summary>
+    public TimeSpan QueueVisibilityTimeout { get; init; } = TimeSpan.FromMinutes(6);
+
+    /// <summary>The Worker's Lambda timeout (the deadline each SQS batch invocation gets).</summary>
+    public TimeSpan WorkerTimeout { get; init; } = TimeSpan.FromMinutes(1);
+
+    public string ApiFunctionName { get; init; } = LocalDefaults.ApiFunctionName;
+
+    public string WorkerFunctionName { get; init; } = LocalDefaults.WorkerFunctionName;
+
+    public LocalModelOptions Model { get; init; } = LocalModelOptions.Default;
+
+    /// <summary>Extra settings for the Api function (override the ones the stack computes).</summary>
+    public IReadOnlyDictionary<string, string> ApiSettings { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Extra settings for the Worker function (override the ones the stack computes).</summary>
+    public IReadOnlyDictionary<string, string> WorkerSettings { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>How long the Node sidecar may take to report ready (after any npm ci).</summary>
+    public TimeSpan SidecarStartTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>Dynamic ports, a fast deterministic model, no endpoints file, a private state folder.</summary>
+    public static LocalStackOptions ForTests() => new()
+    {
+        Ports = LocalStackPorts.Dynamic,
+        Model = LocalModelOptions.Fast,
+    };
+}
+
+/// <summary>Defaults of the Bedrock emulator's model (each request may override them with <c>[[key=value]]</c> directives).</summary>
+public sealed record LocalModelOptions
+{
+    public string ModelId { get; init; } = LocalDefaults.ModelId;
+
+    public TimeSpan TimeToFirstToken { get; init; } = TimeSpan.FromMilliseconds(400);
+
+    public double TokensPerSecond { get; init; } = 40;
+
+    /// <summary>Answer length in tokens.</summary>
+    public int AnswerTokens { get; init; } = 120;
+
+    /// <summary>A model that answers like a real one: a short pause, then a readable pace.</summary>
+    public static LocalModelOptions Default { get; } = new();
+
+    /// <summary>For tests: no first-token delay, a quick pace, a short answer.</summary>
+    public static LocalModelOptions Fast { get; } = new()
+    {
+        TimeToFirstToken = TimeSpan.Zero,
+        TokensPerSecond = 2000,
+        AnswerTokens = 24,
+    };
+}
+
+/// <summary>The team's agreed local values (BRIEF "Agreed cross-area facts").</summary>
+public static class LocalDefaults
+{
+    public const string Region = "us-east-1";
+    public const string AccessKeyId = "AKIDLOCALAPPSYNCCHAT";
+    public const string SecretAccessKey = "local-secret-key-not-for-aws";
+    public const string ApiKey = "da2-localappsyncchatkey";
+    public const string LocalUserToken = "local-user-token-appsyncchat";
+    public const string LocalUserSub = "6f1c2d3e-0000-4000-8000-00000000a11c";
+    public const string LocalUserName = "local-user";
+    public const string TableName = "appsyncchat-local";
+    public const string QueueName = "appsyncchat-turns";
+    public const string DeadLetterQueueName = "appsyncchat-turns-dlq";
+    public const string ApiFunctionName = "appsyncchat-api";
+    public const string WorkerFunctionName = "appsyncchat-worker";
+    public const string ModelId = "anthropic.claude-3-5-haiku-20241022-v1:0";
+    public const string EndpointsFileRelativePath = ".local/endpoints.json";
+}

@@ -1,0 +1,88 @@
+// Serves the GraphQL explorer page and its assets, all from this folder's node_modules (no CDN):
+// the page works with no network beyond 127.0.0.1.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const here = dirname(fileURLToPath(import.meta.url));
+const packageDir = (name) => dirname(require.resolve(`${name}/package.json`));
+
+/** URL path under /explorer/ → file on disk and content type. A fixed list: nothing else is served. */
+const assets = {
+  'react.production.min.js': [join(packageDir('react'), 'umd', 'react.production.min.js'), 'text/javascript'],
+  'react-dom.production.min.js': [join(packageDir('react-dom'), 'umd', 'react-dom.production.min.js'), 'text/javascript'],
+  'graphiql.min.js': [join(packageDir('graphiql'), 'graphiql.min.js'), 'text/javascript'],
+  'graphiql.min.css': [join(packageDir('graphiql'), 'graphiql.min.css'), 'text/css'],
+  'explorer.js': [join(here, '..', '..', 'explorer', 'explorer.js'), 'text/javascript'],
+};
+
+const exampleQuery = `# AppSyncChat local GraphQL explorer.
+# Headers (below) carry the local API key.
+# Run SendMessage: the answer streams on the
+# returned AppSync Events channel. Then run
+# GetConversation with its conversationId to
+# see the stored text.
+
+mutation SendMessage($input: SendMessageInput!) {
+  sendMessage(input: $input) {
+    conversationId
+    userMessageId
+    assistantMessageId
+    channel
+    turn
+    status
+  }
+}
+
+query GetConversation($conversationId: ID!) {
+  getConversation(conversationId: $conversationId) {
+    conversationId
+    title
+    activeMessageId
+    messages {
+      messageId
+      role
+      status
+      text
+      seq
+      offset
+    }
+  }
+}
+`;
+
+function escapeForScript(json) {
+  return json.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
+}
+
+export function explorerPage(options) {
+  const config = escapeForScript(JSON.stringify({ graphqlPath: '/graphql', apiKey: options.apiKey, exampleQuery }));
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>AppSyncChat local GraphQL explorer</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/explorer/graphiql.min.css">
+<style>html, body, #graphiql { height: 100%; margin: 0; }</style>
+</head>
+<body>
+<div id="graphiql">Loading the explorer…</div>
+<script id="explorer-config" type="application/json">${config}</script>
+<script src="/explorer/react.production.min.js"></script>
+<script src="/explorer/react-dom.production.min.js"></script>
+<script src="/explorer/graphiql.min.js"></script>
+<script src="/explorer/explorer.js"></script>
+</body>
+</html>
+`;
+}
+
+/** Returns { body, contentType } for /explorer/<name>, or null when the name is not an asset. */
+export async function explorerAsset(name) {
+  const entry = Object.hasOwn(assets, name) ? assets[name] : null;
+  if (!entry) return null;
+  return { body: await readFile(entry[0]), contentType: `${entry[1]}; charset=utf-8` };
+}

@@ -1,0 +1,69 @@
+// The local AppSync GraphQL endpoint: POST /graphql (graphql-http over the graphql reference
+// implementation), the explorer at /, CORS for browser apps on other local ports.
+import { createServer } from 'node:http';
+import { createHandler } from 'graphql-http/lib/use/http';
+import { authenticate } from './auth.mjs';
+import { formatAppSyncError } from './errors.mjs';
+import { explorerAsset, explorerPage } from './explorer.mjs';
+import { loadSchema } from './schema.mjs';
+
+const corsHeaders = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET, POST, OPTIONS',
+  'access-control-allow-headers': 'content-type, x-api-key, authorization, x-amz-date, x-amz-security-token, x-amz-user-agent',
+  'access-control-max-age': '86400',
+};
+
+function sendJson(res, status, body) {
+  res.writeHead(status, { ...corsHeaders, 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+}
+
+export function createGraphqlServer(options) {
+  const schema = loadSchema(options.schemaPath, options);
+  const page = explorerPage(options);
+  const graphql = createHandler({
+    schema,
+    context: (req) => ({ headers: req.raw.appSyncHeaders, auth: req.raw.appSyncAuth }),
+    formatError: formatAppSyncError,
+  });
+
+  return createServer(async (req, res) => {
+    try {
+      const path = new URL(req.url, 'http://local').pathname;
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, corsHeaders).end();
+        return;
+      }
+      if (path === '/graphql') {
+        const auth = authenticate(req.headers, req.socket.remoteAddress ?? '127.0.0.1', options);
+        if (auth.error) {
+          sendJson(res, 401, auth.error);
+          return;
+        }
+        req.appSyncAuth = auth;
+        req.appSyncHeaders = { ...req.headers };
+        // AppSync answers application/json with HTTP 200 even when the result carries errors.
+        req.headers.accept = 'application/json';
+        for (const [name, value] of Object.entries(corsHeaders)) res.setHeader(name, value);
+        await graphql(req, res);
+        return;
+      }
+      if (req.method === 'GET' && (path === '/' || path === '/explorer' || path === '/explorer/')) {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(page);
+        return;
+      }
+      if (req.method === 'GET' && path.startsWith('/explorer/')) {
+        const asset = await explorerAsset(path.slice('/explorer/'.length));
+        if (asset) {
+          res.writeHead(200, { 'content-type': asset.contentType, 'cache-control': 'max-age=3600' }).end(asset.body);
+          return;
+        }
+      }
+      sendJson(res, 404, { errors: [{ errorType: 'NotFoundException', message: `No route for ${req.method} ${path}. GraphQL is served at POST /graphql, the explorer at /.` }] });
+    } catch (error) {
+      process.stderr.write(`graphql: internal error: ${error.stack ?? error}\n`);
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ errorType: 'InternalFailure', message: 'Internal error in the local GraphQL endpoint.' }] });
+      else res.destroy();
+    }
+  });
+}

@@ -1,0 +1,210 @@
+using System.Globalization;
+using AppSyncChat.Contracts.Configuration;
+using AppSyncChat.Worker.Publishing;
+
+namespace AppSyncChat.Worker.Configuration;
+
+/// <summary>What a worker does when it takes over a turn whose previous worker died (expired lease).</summary>
+public enum TakeoverMode
+{
+    /// <summary>Generate the answer again from the start: <c>turn.started</c> at offset 0 with a new turn number.</summary>
+    Restart,
+
+    /// <summary>
+    /// Keep the checkpointed partial text and ask the model to continue it (assistant prefill):
+    /// <c>turn.started</c> at the kept length. Only for models that accept a trailing assistant message.
+    /// </summary>
+    Continue,
+}
+
+/// <summary>
+/// The Worker's settings, read once at start-up from the settings lookup and validated; immutable afterwards.
+/// Every name is in <see cref="SettingNames"/>.
+/// </summary>
+public sealed record WorkerOptions
+{
+    public required string Region { get; init; }
+
+    public required string TableName { get; init; }
+
+    /// <summary>The queue the worker drains (optional for the Lambda host, which receives events from the event source).</summary>
+    public Uri? QueueUrl { get; init; }
+
+    public required Uri EventsHttpEndpoint { get; init; }
+
+    public required string DefaultModelId { get; init; }
+
+    public Uri? DynamoDbEndpoint { get; init; }
+
+    public Uri? BedrockEndpoint { get; init; }
+
+    public Uri? SqsEndpoint { get; init; }
+
+    public bool JsonLogs { get; init; } = true;
+
+    public TurnOptions Turn { get; init; } = new();
+}
+
+/// <summary>Tuning of one turn; the defaults are what production runs with.</summary>
+public sealed record TurnOptions
+{
+    public PublishStrategy PublishStrategy { get; init; } = PublishStrategy.Coalesced;
+
+    /// <summary>
+    /// Coalescing window. 100 ms keeps one event per ~8 model tokens at 80 tokens/s (the benchmark's
+    /// "≤ 1/8 of per-delta events" target) while the first piece of text still goes out at once.
+    /// </summary>
+    public TimeSpan CoalesceWindow { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    public int CoalesceMaxChars { get; init; } = 16 * 1024;
+
+    public TimeSpan FirstByteTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan BetweenBytesTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
+    public TimeSpan DeadlineMargin { get; init; } = TimeSpan.FromSeconds(3);
+
+    public TimeSpan LeaseMargin { get; init; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan CancelPollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    public int HistoryMaxMessages { get; init; } = 40;
+
+    public int HistoryMaxCharacters { get; init; } = 100_000;
+
+    public int ModelMaxAttempts { get; init; } = 4;
+
+    public TimeSpan ModelRetryBaseDelay { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    public TimeSpan ModelRetryMaxDelay { get; init; } = TimeSpan.FromSeconds(4);
+
+    public int MaxToolRounds { get; init; } = 5;
+
+    public TimeSpan ToolTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public TakeoverMode TakeoverMode { get; init; } = TakeoverMode.Restart;
+
+    /// <summary>Per-event publish failures (<c>failed[]</c>) are re-published at most this many times.</summary>
+    public int MaxRepublishAttempts { get; init; } = 3;
+
+    public TimeSpan RepublishDelay { get; init; } = TimeSpan.FromMilliseconds(50);
+}
+
+/// <summary>A setting is missing or invalid; start-up stops with the setting's name.</summary>
+public sealed class WorkerConfigurationException(string settingName, string problem)
+    : Exception($"Worker setting {settingName} {problem}.")
+{
+    public string SettingName { get; } = settingName;
+}
+
+/// <summary>Reads and validates <see cref="WorkerOptions"/> from a settings lookup.</summary>
+public static class WorkerOptionsReader
+{
+    public static WorkerOptions Read(Func<string, string?> settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var defaults = new TurnOptions();
+        var turn = new TurnOptions
+        {
+            PublishStrategy = ReadStrategy(settings),
+            CoalesceWindow = Millis(settings, SettingNames.CoalesceWindowMs, defaults.CoalesceWindow, 0, 10_000),
+            CoalesceMaxChars = Int(settings, SettingNames.CoalesceMaxChars, defaults.CoalesceMaxChars, 1, 1_000_000),
+            FirstByteTimeout = Millis(settings, SettingNames.FirstByteTimeoutMs, defaults.FirstByteTimeout, 1, 900_000),
+            BetweenBytesTimeout = Millis(settings, SettingNames.BetweenBytesTimeoutMs, defaults.BetweenBytesTimeout, 1, 900_000),
+            DeadlineMargin = Millis(settings, SettingNames.DeadlineMarginMs, defaults.DeadlineMargin, 0, 120_000),
+            LeaseMargin = Millis(settings, SettingNames.LeaseMarginMs, defaults.LeaseMargin, 0, 120_000),
+            CancelPollInterval = Millis(settings, SettingNames.CancelPollMs, defaults.CancelPollInterval, 10, 60_000),
+            CheckpointInterval = Millis(settings, SettingNames.CheckpointIntervalMs, defaults.CheckpointInterval, 50, 600_000),
+            HistoryMaxMessages = Int(settings, SettingNames.HistoryMaxMessages, defaults.HistoryMaxMessages, 1, 10_000),
+            HistoryMaxCharacters = Int(settings, SettingNames.HistoryMaxCharacters, defaults.HistoryMaxCharacters, 1, 10_000_000),
+            ModelMaxAttempts = Int(settings, SettingNames.ModelMaxAttempts, defaults.ModelMaxAttempts, 1, 20),
+            MaxToolRounds = Int(settings, SettingNames.MaxToolRounds, defaults.MaxToolRounds, 0, 50),
+            ToolTimeout = Millis(settings, SettingNames.ToolTimeoutMs, defaults.ToolTimeout, 1, 600_000),
+            TakeoverMode = ReadTakeover(settings),
+        };
+        if (turn.LeaseMargin > turn.DeadlineMargin)
+        {
+            throw new WorkerConfigurationException(SettingNames.LeaseMarginMs, $"must not exceed {SettingNames.DeadlineMarginMs} (the lease must outlive the turn's own deadline, so the worker can still store the final state)");
+        }
+
+        var format = settings(SettingNames.LogFormat);
+        var jsonLogs = format switch
+        {
+            null or "" or "json" => true,
+            "text" => false,
+            _ => throw new WorkerConfigurationException(SettingNames.LogFormat, $"must be 'json' or 'text', not '{format}'"),
+        };
+
+        return new WorkerOptions
+        {
+            Region = Required(settings, SettingNames.Region),
+            TableName = Required(settings, SettingNames.TableName),
+            QueueUrl = OptionalUri(settings, SettingNames.QueueUrl),
+            EventsHttpEndpoint = OptionalUri(settings, SettingNames.EventsHttpEndpoint)
+                ?? throw new WorkerConfigurationException(SettingNames.EventsHttpEndpoint, "is required"),
+            DefaultModelId = Required(settings, SettingNames.DefaultModelId),
+            DynamoDbEndpoint = OptionalUri(settings, SettingNames.DynamoDbEndpoint),
+            BedrockEndpoint = OptionalUri(settings, SettingNames.BedrockEndpoint),
+            SqsEndpoint = OptionalUri(settings, SettingNames.SqsEndpoint),
+            JsonLogs = jsonLogs,
+            Turn = turn,
+        };
+    }
+
+    private static string Required(Func<string, string?> settings, string name)
+    {
+        var value = settings(name);
+        return string.IsNullOrWhiteSpace(value) ? throw new WorkerConfigurationException(name, "is required") : value.Trim();
+    }
+
+    private static Uri? OptionalUri(Func<string, string?> settings, string name)
+    {
+        var value = settings(name);
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        return Uri.TryCreate(value.Trim(), UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
+            ? uri
+            : throw new WorkerConfigurationException(name, $"must be an absolute http(s) URL, not '{value}'");
+    }
+
+    private static int Int(Func<string, string?> settings, string name, int fallback, int min, int max)
+    {
+        var value = settings(name);
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return fallback;
+        }
+
+        return int.TryParse(value.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) && parsed >= min && parsed <= max
+            ? parsed
+            : throw new WorkerConfigurationException(name, $"must be an integer from {min} to {max}, not '{value}'");
+    }
+
+    private static TimeSpan Millis(Func<string, string?> settings, string name, TimeSpan fallback, int min, int max) =>
+        string.IsNullOrWhiteSpace(settings(name)) ? fallback : TimeSpan.FromMilliseconds(Int(settings, name, 0, min, max));
+
+    private static PublishStrategy ReadStrategy(Func<string, string?> settings)
+    {
+        var value = settings(SettingNames.PublishStrategy);
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return PublishStrategy.Coalesced;
+        }
+
+        return PublishStrategies.TryParse(value.Trim(), out var strategy)
+            ? strategy
+            : throw new WorkerConfigurationException(SettingNames.PublishStrategy, $"must be one of {string.Join(", ", PublishStrategies.Names)}, not '{value}'");
+    }
+
+    private static TakeoverMode ReadTakeover(Func<string, string?> settings) => settings(SettingNames.TakeoverMode)?.Trim() switch
+    {
+        null or "" or "restart" => TakeoverMode.Restart,
+        "continue" => TakeoverMode.Continue,
+        var other => throw new WorkerConfigurationException(SettingNames.TakeoverMode, $"must be 'restart' or 'continue', not '{other}'"),
+    };
+}

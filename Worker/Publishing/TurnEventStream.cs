@@ -1,0 +1,416 @@
+using System.Text;
+using System.Text.Json;
+using AppSyncChat.Contracts;
+using AppSyncChat.Contracts.Streaming;
+
+namespace AppSyncChat.Worker.Publishing;
+
+/// <summary>Identity of one turn's events.</summary>
+public sealed record TurnIdentity(string ConversationId, string MessageId, int Turn);
+
+/// <summary>
+/// The ordered event stream of one turn, and its coalescer. The model loop appends text and enqueues
+/// non-text events; a single pump task turns them into <see cref="StreamEvent"/>s (assigning <c>seq</c>
+/// gap-free and <c>offset</c> exactly) and publishes them, one publish at a time.
+/// <para>
+/// Coalesced strategy: the first text of the turn (and the first after a non-text event) leaves at
+/// once; later text waits until <see cref="PublishPolicy.Window"/> has passed since its first
+/// character, or <see cref="PublishPolicy.MaxChars"/> characters are pending, or a non-text event
+/// arrives. While a publish is in flight text keeps merging, so a slow channel gets fewer, bigger
+/// publishes (back-pressure) and order is never lost. Text is materialized into events only when it is
+/// about to be published, which is what makes the merging free: appending a token is one
+/// <see cref="StringBuilder.Append(string)"/> into a reused buffer, with no per-token event, task or timer.
+/// </para>
+/// <para>No event passes 240 KB (text is split, never inside a surrogate pair); at most
+/// <see cref="PublishPolicy.MaxEventsPerPublish"/> events go in one publish.</para>
+/// </summary>
+public sealed class TurnEventStream : IAsyncDisposable
+{
+    private readonly TurnIdentity _id;
+    private readonly string _channel;
+    private readonly PublishPolicy _policy;
+    private readonly TimeProvider _time;
+    private readonly EventBatchPublisher _publisher;
+    private readonly int _textBudgetBytes;
+    private readonly Lock _gate = new();
+    private readonly StringBuilder _text;
+    private readonly StringBuilder _pending = new();
+    private readonly Queue<StreamEvent> _outbox = new();
+    private readonly ITimer _windowTimer;
+    private readonly long _startOffset;
+    private long _nextSeq;
+    private long _pendingSince;
+    private bool _immediate;
+    private bool _completing;
+    private bool _started;
+    private TaskCompletionSource? _wake;
+    private TaskCompletionSource? _drained;
+    private bool _inFlight;
+    private Task? _pump;
+
+    internal TurnEventStream(
+        TurnIdentity id,
+        string channel,
+        string startText,
+        PublishPolicy policy,
+        EventBatchPublisher publisher,
+        TimeProvider time)
+    {
+        _id = id;
+        _channel = channel;
+        _policy = policy;
+        _publisher = publisher;
+        _time = time;
+        _text = new StringBuilder(startText, Math.Max(256, startText.Length * 2));
+        _startOffset = startText.Length;
+        _immediate = policy.FirstTextImmediate;
+        _textBudgetBytes = StreamEventTypes.MaxEventBytes - EnvelopeBytes(id);
+        _windowTimer = time.CreateTimer(static s => ((TurnEventStream)s!).Wake(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    public TurnIdentity Identity => _id;
+
+    /// <summary>Characters of the message so far (kept prefix + all text appended), published or not.</summary>
+    public long Length
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _text.Length + _pending.Length;
+            }
+        }
+    }
+
+    /// <summary>True once any text was appended in this turn (model retries are no longer invisible).</summary>
+    public bool HasNewText
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _text.Length + _pending.Length > _startOffset;
+            }
+        }
+    }
+
+    /// <summary>Starts publishing; the first event enqueued should be <c>turn.started</c>.</summary>
+    public void Start(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_started)
+            {
+                throw new InvalidOperationException("The stream was already started.");
+            }
+
+            _started = true;
+        }
+
+        _pump = Task.Run(() => PumpAsync(cancellationToken), CancellationToken.None);
+    }
+
+    /// <summary>Appends model text. Cheap: no event, task or timer is created per call.</summary>
+    public void AppendText(string text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            ThrowIfCompleting();
+            var wasEmpty = _pending.Length == 0;
+            _pending.Append(text);
+            switch (_policy.Strategy)
+            {
+                case PublishStrategy.Coalesced:
+                    if (wasEmpty)
+                    {
+                        _pendingSince = _time.GetTimestamp();
+                        Wake();
+                    }
+                    else if (_pending.Length >= _policy.MaxChars && _pending.Length - text.Length < _policy.MaxChars)
+                    {
+                        Wake();
+                    }
+
+                    break;
+                case PublishStrategy.PerDelta:
+                    MaterializePendingLocked(final: false);
+                    Wake();
+                    break;
+                case PublishStrategy.Sentence:
+                    if (_pending.Length >= _policy.MaxChars || EndsSentence(_pending))
+                    {
+                        MaterializePendingLocked(final: false);
+                        Wake();
+                    }
+
+                    break;
+                case PublishStrategy.FinalOnly:
+                default:
+                    break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Enqueues a non-text event (its <c>seq</c> is assigned here, after any text appended before it).
+    /// Pending text is flushed first, so the event never overtakes text.
+    /// </summary>
+    public T Enqueue<T>(Func<TurnIdentity, long, T> create)
+        where T : StreamEvent
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        lock (_gate)
+        {
+            ThrowIfCompleting();
+            if (_policy.Strategy != PublishStrategy.FinalOnly)
+            {
+                MaterializePendingLocked(final: false);
+            }
+
+            var evt = create(_id, _nextSeq++);
+            _outbox.Enqueue(evt);
+            _immediate = _policy.FirstTextImmediate;
+            Wake();
+            return evt;
+        }
+    }
+
+    /// <summary>
+    /// The state a checkpoint stores: the text of every event created so far and the last event's seq.
+    /// Events created but not yet published are included; a client applying the snapshot ignores them by seq.
+    /// </summary>
+    public (string Text, long Seq) Snapshot()
+    {
+        lock (_gate)
+        {
+            return (_text.ToString(), _nextSeq - 1);
+        }
+    }
+
+    /// <summary>
+    /// Flushes all text, enqueues the terminal event built from the final text (and its seq), and waits
+    /// until every event was published. Returns the final text and the terminal event.
+    /// </summary>
+    public async Task<(string Text, StreamEvent Terminal)> CompleteAsync(Func<TurnIdentity, long, string, StreamEvent> terminal)
+    {
+        ArgumentNullException.ThrowIfNull(terminal);
+        string text;
+        StreamEvent evt;
+        lock (_gate)
+        {
+            ThrowIfCompleting();
+            MaterializePendingLocked(final: true);
+            text = _text.ToString();
+            evt = terminal(_id, _nextSeq++, text);
+            _outbox.Enqueue(evt);
+            _completing = true;
+            Wake();
+        }
+
+        if (_pump is not null)
+        {
+            await _pump.ConfigureAwait(false);
+        }
+
+        return (text, evt);
+    }
+
+    /// <summary>The text appended since <paramref name="start"/> (a position from <see cref="Length"/>), published or not.</summary>
+    public string TextSince(long start)
+    {
+        lock (_gate)
+        {
+            var from = (int)Math.Clamp(start, 0, _text.Length + _pending.Length);
+            if (from >= _text.Length)
+            {
+                return _pending.ToString(from - _text.Length, _pending.Length - (from - _text.Length));
+            }
+
+            return string.Concat(_text.ToString(from, _text.Length - from), _pending.ToString());
+        }
+    }
+
+    /// <summary>
+    /// Stops publishing without a terminal event (the lease was lost: another worker owns the turn now).
+    /// Events not yet published are discarded; a publish in flight is awaited.
+    /// </summary>
+    public async Task AbandonAsync()
+    {
+        lock (_gate)
+        {
+            _completing = true;
+            _outbox.Clear();
+            _pending.Clear();
+            Wake();
+        }
+
+        if (_pump is not null)
+        {
+            await _pump.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits until everything enqueued so far was published (used by tests and before long pauses).</summary>
+    public async Task DrainAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task wait;
+            lock (_gate)
+            {
+                if (_outbox.Count == 0 && !_inFlight)
+                {
+                    return;
+                }
+
+                _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                wait = _drained.Task;
+            }
+
+            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _windowTimer.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async Task PumpAsync(CancellationToken cancellationToken)
+    {
+        var batch = new List<StreamEvent>(_policy.MaxEventsPerPublish);
+        while (true)
+        {
+            Task? wait = null;
+            lock (_gate)
+            {
+                if (_policy.Strategy == PublishStrategy.Coalesced && _pending.Length > 0)
+                {
+                    var elapsed = _time.GetElapsedTime(_pendingSince);
+                    if (_immediate || _pending.Length >= _policy.MaxChars || elapsed >= _policy.Window)
+                    {
+                        MaterializePendingLocked(final: false);
+                    }
+                    else if (_outbox.Count == 0)
+                    {
+                        _windowTimer.Change(_policy.Window - elapsed, Timeout.InfiniteTimeSpan);
+                    }
+                }
+
+                while (_outbox.Count > 0 && batch.Count < _policy.MaxEventsPerPublish)
+                {
+                    batch.Add(_outbox.Dequeue());
+                }
+
+                _inFlight = batch.Count > 0;
+                if (batch.Count == 0)
+                {
+                    var drained = _drained;
+                    _drained = null;
+                    drained?.TrySetResult();
+                    if (_completing)
+                    {
+                        return;
+                    }
+
+                    _wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    wait = _wake.Task;
+                }
+            }
+
+            if (wait is not null)
+            {
+                await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            await _publisher.PublishAsync(_channel, batch, cancellationToken).ConfigureAwait(false);
+            batch.Clear();
+        }
+    }
+
+    private void Wake()
+    {
+        var wake = Interlocked.Exchange(ref _wake, null);
+        wake?.TrySetResult();
+    }
+
+    /// <summary>Turns pending text into text events (one, unless it must be split to fit 240 KB).</summary>
+    private void MaterializePendingLocked(bool final)
+    {
+        var sendable = _pending.Length;
+        if (!final && sendable > 0 && char.IsHighSurrogate(_pending[sendable - 1]))
+        {
+            // The low half of this surrogate pair has not arrived yet: keep it for the next event.
+            sendable--;
+        }
+
+        if (sendable == 0)
+        {
+            return;
+        }
+
+        var chunk = _pending.ToString(0, sendable);
+        _pending.Remove(0, sendable);
+        if (_pending.Length > 0)
+        {
+            _pendingSince = _time.GetTimestamp();
+        }
+
+        var span = chunk.AsSpan();
+        while (span.Length > 0)
+        {
+            var take = EventText.FittingPrefix(span, _textBudgetBytes);
+            var piece = take == chunk.Length ? chunk : span[..take].ToString();
+            _outbox.Enqueue(new TextDelta
+            {
+                ConversationId = _id.ConversationId,
+                MessageId = _id.MessageId,
+                Turn = _id.Turn,
+                Seq = _nextSeq++,
+                Offset = _text.Length,
+                Text = piece,
+            });
+            _text.Append(piece);
+            span = span[take..];
+        }
+
+        _immediate = false;
+    }
+
+    private static bool EndsSentence(StringBuilder builder)
+    {
+        for (var i = builder.Length - 1; i >= 0; i--)
+        {
+            var c = builder[i];
+            if (c is ' ' or '\t')
+            {
+                continue;
+            }
+
+            return c is '.' or '!' or '?' or '\n';
+        }
+
+        return false;
+    }
+
+    private void ThrowIfCompleting()
+    {
+        if (_completing)
+        {
+            throw new InvalidOperationException("The turn's terminal event was already enqueued.");
+        }
+    }
+
+    private static int EnvelopeBytes(TurnIdentity id)
+    {
+        // The serialized size of an empty text event of this turn, plus room for the digits of large seq/offset values.
+        var probe = new TextDelta { ConversationId = id.ConversationId, MessageId = id.MessageId, Turn = id.Turn, Seq = 0, Offset = 0, Text = string.Empty };
+        return Encoding.UTF8.GetByteCount(JsonSerializer.Serialize<StreamEvent>(probe, ContractsJsonContext.Default.StreamEvent)) + 64;
+    }
+}

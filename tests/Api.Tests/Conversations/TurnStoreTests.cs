@@ -1,0 +1,212 @@
+using AppSyncChat.Api.Tests.Fixtures;
+using AppSyncChat.Contracts.Conversations;
+using AppSyncChat.Contracts.Streaming;
+using AppSyncChat.Conversations.Model;
+using AppSyncChat.Conversations.Store;
+
+namespace AppSyncChat.Api.Tests.Conversations;
+
+[Collection(DynaliteCollection.Name)]
+public sealed class TurnStoreTests(DynaliteFixture dynalite) : StoreTestBase(dynalite)
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+
+    private TurnLease Lease(string owner, TimeSpan duration) => new(owner, Clock.GetUtcNow() + duration);
+
+    [Fact]
+    public async Task Claim_QueuedMessage_MovesToStreamingWithLease()
+    {
+        var (c, _, a) = await SeedTurnAsync("alice", "Hello there");
+        var lease = Lease("w1", TimeSpan.FromMinutes(1));
+
+        var claim = await Store.ClaimAsync(c, a, 1, lease, None);
+
+        Assert.Equal(ClaimStatus.Claimed, claim.Status);
+        Assert.Equal(MessageStatus.Streaming, claim.Message!.Status);
+        Assert.Equal(lease, claim.Message.Lease);
+        var stored = await Store.GetMessageAsync(c, a, None);
+        Assert.Equal(MessageStatus.Streaming, stored!.Status);
+        Assert.Equal("w1", stored.Lease!.Owner);
+    }
+
+    [Fact]
+    public async Task Claim_TwoAtOnce_ExactlyOneWins()
+    {
+        var (c, _, a) = await SeedTurnAsync("alice", "Hello there");
+
+        var results = await Task.WhenAll(
+            Store.ClaimAsync(c, a, 1, Lease("w1", TimeSpan.FromMinutes(1)), None),
+            Store.ClaimAsync(c, a, 1, Lease("w2", TimeSpan.FromMinutes(1)), None));
+
+        Assert.Single(results, r => r.Status == ClaimStatus.Claimed);
+        Assert.Single(results, r => r.Status == ClaimStatus.LeaseHeld);
+        var winner = results.Single(r => r.Status == ClaimStatus.Claimed).Message!.Lease!.Owner;
+        Assert.Equal(winner, (await Store.GetMessageAsync(c, a, None))!.Lease!.Owner);
+    }
+
+    [Fact]
+    public async Task Claim_DuplicateDeliveryWithLiveLease_LeaseHeldAndNothingChanges()
+    {
+        var (c, _, a) = await SeedTurnAsync("alice", "Hello there");
+        var first = Lease("w1", TimeSpan.FromMinutes(1));
+        await Store.ClaimAsync(c, a, 1, first, None);
+        Clock.Advance(TimeSpan.FromSeconds(59));
+
+        var duplicate = await Store.ClaimAsync(c, a, 1, Lease("w2", TimeSpan.FromMinutes(1)), None);
+
+        Assert.Equal(ClaimStatus.LeaseHeld, duplicate.Status);
+        Assert.Equal(first, (await Store.GetMessageAsync(c, a, None))!.Lease);
+    }
+
+    [Fact]
+    public async Task Claim_ExpiredLease_TakesOverAndOldHolderIsRefused()
+    {
+        var (c, _, a) = await SeedTurnAsync("alice", "Hello there");
+        var crashed = Lease("w1", TimeSpan.FromSeconds(30));
+        await Store.ClaimAsync(c, a, 1, crashed, None);
+        Assert.True(await Store.CheckpointAsync(c, a, new Checkpoint("Partial ans", 4, 1), crashed, None));
+        Clock.Advance(TimeSpan.FromSeconds(31));
+        var next = Lease("w2", TimeSpan.FromMinutes(1));
+
+        var takeover = await Store.ClaimAsync(c, a, 2, next, None);
+
+        Assert.Equal(ClaimStatus.TakenOver, takeover.Status);
+        Assert.Equal("Partial ans", takeover.Message!.Text);
+        Assert.Equal(4, takeover.Message.Seq);
+        Assert.Equal(2, takeover.Message.Turn);
+        Assert.False(await Store.CheckpointAsync(c, a, new Checkpoint("Partial answer from a zombie", 9, 1), crashed, None));
+        Assert.False(await Store.FinishAsync(c, a, Outcome(MessageStatus.Completed, "zombie"), crashed, None));
+        Assert.True(await Store.CheckpointAsync(c, a, new Checkpoint("Partial answer", 5, 2), next, None));
+        var stored = await Store.GetMessageAsync(c, a, None);
+        Assert.Equal("Partial answer", stored!.Text);
+        Assert.Equal("w2", stored.Lease!.Owner);
+    }
+
+    [Fact]
+    public async Task Claim_TwoTakeoversAtOnce_ExactlyOneWins()
+    {
+        var (c, _, a) = await SeedTurnAsync("alice", "Hello there");
+        await Store.ClaimAsync(c, a, 1, Lease("w1", TimeSpan.FromSeconds(10)), None);
+        Clock.Advance(TimeSpan.FromSeconds(11));
+
+        var results = await Task.WhenAll(
+            Store.ClaimAsync(c, a, 2, Lease("w2", TimeSpan.FromMinutes(1)), None),
+            Store.ClaimAsync(c, a, 2, Lease("w3", TimeSpan.FromMinutes(1)), None));
+
+        Assert.Single(results, r => r.Status == ClaimStatus.TakenOver);
+        Assert.Single(results, r => r.Status == ClaimStatus.LeaseHeld);
+    }
+
+    [Fact]
+    public async Task Finish_WithLease_StoresFinalStateAndFreesConversation()
+    {
+        var (c, _, a) = await SeedTurnAsync("alice", "Hello there");
+        var lease = Lease("w1", TimeSpan.FromMinutes(1));
+        await Store.ClaimAsync(c, a, 1, lease, None);
+        Assert.Equal(a, (await Store.GetConversationAsync(c, None))!.ActiveMessageId);
+
+        Assert.True(await Store.FinishAsync(c, a, Outcome(MessageStatus.Completed, "General Kenobi."), lease, None));
+
+        var stored = await Store.GetMessageAsync(c, a, None);
+        Assert.Equal(MessageStatus.Completed, stored!.Status);
+        Assert.Equal("General Kenobi.", stored.Text);
+        Assert.Equal(TextChecksum.Of("General Kenobi."), stored.Checksum);
+        Assert.Equal(new TokenUsage(10, 20, 30), stored.Usage);
+        Assert.Equal("end_turn", stored.StopReason);
+        Assert.Null(stored.Lease);
+        var conversation = await Store.GetConversationAsync(c, None);
+        Assert.Null(conversation!.ActiveMessageId);
+        Assert.Equal("General Kenobi.", conversation.LastMessagePreview);
+    }
+
+    [Fact]
+    public async Task Finish_Failed_StoresErrorAndKeepsPartialText()
+    {
+        var (c, _, a) = await SeedTurnAsync("alice", "Hello there");
+        var lease = Lease("w1", TimeSpan.FromMinutes(1));
+        await Store.ClaimAsync(c, a, 1, lease, None);
+        var outcome = new TurnOutcome(MessageStatus.Interrupted, "Half an", 2, 1, null, null, new MessageError("ModelStreamError", "The model stream broke.", true), TextChecksum.Of("Half an"));
+
+        Assert.True(await Store.FinishAsync(c, a, outcome, lease, None));
+
+        var stored = await Store.GetMessageAsync(c, a, None);
+        Assert.Equal(MessageStatus.Interrupted, stored!.Status);
+        Assert.Equal("Half an", stored.Text);
+        Assert.Equal(new MessageError("ModelStreamError", "The model stream broke.", true), stored.Error);
+        Assert.Null(stored.Usage);
+    }
+
+    [Fact]
+    public async Task Claim_FinalMessage_AlreadyFinalAndRepairsActivePointer()
+    {
+        var (c, _, a) = await SeedTurnAsync("alice", "Hello there");
+        await CompleteAsync(c, a, "Done.");
+        // Simulate a finish that crashed between its message write and its conversation write.
+        var relock = await Store.StartTurnAsync(new StartTurnCommand(c, "alice", false, a, null, null), None);
+        Assert.Equal(StartTurnStatus.Started, relock.Status);
+
+        var duplicate = await Store.ClaimAsync(c, a, 1, Lease("w9", TimeSpan.FromMinutes(1)), None);
+
+        Assert.Equal(ClaimStatus.AlreadyFinal, duplicate.Status);
+        Assert.Null((await Store.GetConversationAsync(c, None))!.ActiveMessageId);
+    }
+
+    [Fact]
+    public async Task Claim_UnknownOrUserMessage_NotFound()
+    {
+        var (c, u, _) = await SeedTurnAsync("alice", "Hello there");
+
+        Assert.Equal(ClaimStatus.NotFound, (await Store.ClaimAsync(c, "0000000000000000000000000000dead", 1, Lease("w", TimeSpan.FromMinutes(1)), None)).Status);
+        Assert.Equal(ClaimStatus.NotFound, (await Store.ClaimAsync(c, u, 1, Lease("w", TimeSpan.FromMinutes(1)), None)).Status);
+        Assert.Equal(MessageStatus.Completed, (await Store.GetMessageAsync(c, u, None))!.Status);
+    }
+
+    [Fact]
+    public async Task RequestCancel_RunningTurn_WorkerSeesFlag()
+    {
+        var (c, _, a) = await SeedTurnAsync("alice", "Hello there");
+        await Store.ClaimAsync(c, a, 1, Lease("w1", TimeSpan.FromMinutes(1)), None);
+        Assert.False(await Store.IsCancelRequestedAsync(c, a, None));
+
+        var after = await Store.RequestCancelAsync(c, a, None);
+
+        Assert.True(after!.CancelRequested);
+        Assert.True(await Store.IsCancelRequestedAsync(c, a, None));
+    }
+
+    [Fact]
+    public async Task RequestCancel_FinalMessage_ChangesNothing()
+    {
+        var (c, _, a) = await SeedTurnAsync("alice", "Hello there");
+        await CompleteAsync(c, a, "Done.");
+
+        var after = await Store.RequestCancelAsync(c, a, None);
+
+        Assert.Equal(MessageStatus.Completed, after!.Status);
+        Assert.False(after.CancelRequested);
+        Assert.Null(await Store.RequestCancelAsync(c, "0000000000000000000000000000dead", None));
+    }
+
+    [Fact]
+    public async Task Checkpoint_LeaseHolder_WritesTextAndSeq()
+    {
+        var (c, _, a) = await SeedTurnAsync("alice", "Hello there");
+        var lease = Lease("w1", TimeSpan.FromMinutes(1));
+        await Store.ClaimAsync(c, a, 1, lease, None);
+
+        Assert.True(await Store.CheckpointAsync(c, a, new Checkpoint("Gen", 1, 1), lease, None));
+        Assert.True(await Store.CheckpointAsync(c, a, new Checkpoint("General", 2, 1), lease, None));
+
+        var stored = await Store.GetMessageAsync(c, a, None);
+        Assert.Equal(("General", 2L, MessageStatus.Streaming), (stored!.Text, stored.Seq, stored.Status));
+    }
+
+    [Fact]
+    public async Task Checkpoint_NeverClaimed_Refused()
+    {
+        var (c, _, a) = await SeedTurnAsync("alice", "Hello there");
+
+        Assert.False(await Store.CheckpointAsync(c, a, new Checkpoint("x", 0, 1), Lease("w1", TimeSpan.FromMinutes(1)), None));
+        Assert.Equal(string.Empty, (await Store.GetMessageAsync(c, a, None))!.Text);
+    }
+}
