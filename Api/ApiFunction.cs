@@ -1,3 +1,12 @@
+using AppSyncChat.Api.Configuration;
+using AppSyncChat.Api.Logging;
+using AppSyncChat.Api.Resolver;
+using AppSyncChat.Aws.Lambda;
+using AppSyncChat.Aws.Signing;
+using AppSyncChat.Aws.Sqs;
+using Amazon.DynamoDBv2;
+using Microsoft.Extensions.Logging;
+
 namespace AppSyncChat.Api;
 
 /// <summary>
@@ -8,9 +17,78 @@ namespace AppSyncChat.Api;
 /// </summary>
 public static class ApiFunction
 {
-    public static Task RunAsync(Func<string, string?> settings, CancellationToken cancellationToken)
+    public static async Task RunAsync(Func<string, string?> settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        throw new NotImplementedException("Api resolver: see issue 5.");
+        using var loggerFactory = ApiLogging.CreateFactory(settings);
+        var logger = loggerFactory.CreateLogger("AppSyncChat.Api");
+        ApiHost? host = null;
+        try
+        {
+            await LambdaRuntimeLoop.RunAsync(
+                settings,
+                _ =>
+                {
+                    // A bad setting fails here, and the loop reports it to /runtime/init/error.
+                    host = ApiHost.Create(settings, loggerFactory);
+                    return Task.FromResult<LambdaHandler>(host.Resolver.HandleAsync);
+                },
+                cancellationToken,
+                new LambdaRuntimeOptions { Logger = logger }).ConfigureAwait(false);
+        }
+        finally
+        {
+            host?.Dispose();
+        }
+    }
+}
+
+/// <summary>The Api's long-lived objects (clients, resolver), created once per process.</summary>
+public sealed class ApiHost : IDisposable
+{
+    private readonly IDisposable[] _owned;
+
+    private ApiHost(ApiOptions options, ApiResolver resolver, params IDisposable[] owned)
+    {
+        Options = options;
+        Resolver = resolver;
+        _owned = owned;
+    }
+
+    public ApiOptions Options { get; }
+
+    public ApiResolver Resolver { get; }
+
+    /// <summary>Reads the settings (throws <see cref="ApiConfigurationException"/> naming a bad one) and builds everything.</summary>
+    public static ApiHost Create(Func<string, string?> settings, ILoggerFactory loggerFactory, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        var options = ApiOptions.FromSettings(settings);
+        var credentials = AwsCredentialsFactory.FromSettings(settings);
+        AmazonDynamoDBClient? dynamo = null;
+        SqsClient? sqs = null;
+        try
+        {
+            dynamo = ApiComposition.CreateDynamoDbClient(options, credentials);
+            sqs = SqsClient.Create(credentials, options.Region, options.SqsEndpoint);
+            var store = ApiComposition.CreateStore(options, dynamo, time);
+            var resolver = ApiComposition.CreateResolver(options, store, sqs, loggerFactory, time);
+            return new ApiHost(options, resolver, dynamo, sqs);
+        }
+        catch
+        {
+            dynamo?.Dispose();
+            sqs?.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var owned in _owned)
+        {
+            owned.Dispose();
+        }
     }
 }

@@ -16,6 +16,9 @@ public static class ApiErrors
     public static Conflict TurnRunning(string conversationId, string activeMessageId) =>
         new($"Conversation '{conversationId}' is still answering (message '{activeMessageId}'). Wait for it to finish or call stopGeneration, then send again.");
 
+    public static Conflict ConversationChanged(string conversationId) =>
+        new($"Conversation '{conversationId}' received a new message while regenerating; call regenerate again.");
+
     public static Conflict RequestInProgress(string clientRequestId) =>
         new($"A request with clientRequestId '{clientRequestId}' is still being processed. Retry in a few seconds.");
 

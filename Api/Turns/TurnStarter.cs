@@ -198,7 +198,7 @@ public sealed partial class TurnStarter
                 case StartTurnStatus.IdsTooOld when record.Operation == TurnOperations.Regenerate:
                     // A newer message arrived since this regenerate chose its prompt: it must choose again.
                     await _store.ReleaseRequestAsync(record, cancellationToken).ConfigureAwait(false);
-                    throw ApiErrors.Validation($"Conversation '{record.ConversationId}' changed while regenerating; call regenerate again.");
+                    throw ApiErrors.ConversationChanged(record.ConversationId);
                 case StartTurnStatus.IdsTooOld:
                 {
                     // The record's ids were reserved before newer messages were stored (an old PENDING
@@ -322,7 +322,7 @@ public sealed partial class TurnStarter
             // Let an immediate retry send again instead of waiting for the takeover delay.
             await _store.ReturnToPendingAsync(claimed, CancellationToken.None).ConfigureAwait(false);
             LogEnqueueFailed(_logger, ex);
-            throw ApiErrors.Internal(context.AwsRequestId, ex);
+            throw ApiErrors.Internal(context.AwsRequestId, ex, retryable: ex is not SqsException { IsRetryable: false });
         }
 
         await _store.CompleteRequestAsync(claimed, queueMessageId, cancellationToken).ConfigureAwait(false);

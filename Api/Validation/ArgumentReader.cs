@@ -57,9 +57,22 @@ internal sealed class ArgumentReader
         return value.ValueKind switch
         {
             JsonValueKind.Undefined or JsonValueKind.Null => null,
-            JsonValueKind.String => value.GetString(),
+            JsonValueKind.String => ReadString(value, name),
             _ => throw ApiErrors.InvalidField(Path(name), "must be a string"),
         };
+    }
+
+    private string ReadString(JsonElement value, string name)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            // System.Text.Json refuses escapes that decode to an unpaired surrogate.
+            throw ApiErrors.InvalidField(Path(name), "contains an unpaired UTF-16 surrogate (not valid Unicode text)");
+        }
     }
 
     public int? OptionalInt(string name)

@@ -149,6 +149,16 @@ public abstract class EventsAuthorization
             return result;
         }
 
+        // The spellings AppSync's documentation uses in the authorization object (names are case-insensitive on HTTP).
+        private static string WireName(string name) =>
+            name.ToLowerInvariant() switch
+            {
+                "x-amz-date" => EventsWireNames.Headers.AmzDate,
+                "x-amz-security-token" => EventsWireNames.Headers.SecurityToken,
+                "authorization" => EventsWireNames.Headers.Authorization,
+                var lower => lower,
+            };
+
         private async Task<IReadOnlyList<KeyValuePair<string, string>>> SignAsync(AWSSigningRequest request, DateTimeOffset now, CancellationToken cancellationToken)
         {
             var parameters = new AWSSigV4Parameters
@@ -164,7 +174,7 @@ public abstract class EventsAuthorization
             {
                 if (!string.Equals(pair.Key, EventsWireNames.Headers.Host, StringComparison.OrdinalIgnoreCase))
                 {
-                    list.Add(new(pair.Key, pair.Value));
+                    list.Add(new(WireName(pair.Key), pair.Value));
                 }
             }
 

@@ -56,13 +56,17 @@ public sealed class ConverseStreamResponse : IDisposable
 
                 message = messages.Current;
             }
+            catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
+            {
+                // The registration above disposed the response under the read: report the cancellation, not the fallout.
+                throw new OperationCanceledException("The ConverseStream read was cancelled.", ex, cancellationToken);
+            }
             catch (EventStreamFramingException ex)
             {
                 throw BedrockErrors.FromFraming(ex, RequestId);
             }
             catch (Exception ex) when (ex is HttpRequestException or IOException or ObjectDisposedException)
             {
-                cancellationToken.ThrowIfCancellationRequested();
                 throw BedrockErrors.FromTransport(ex as HttpRequestException ?? new HttpRequestException(ex.Message, ex), BedrockErrorPhase.InStream, RequestId);
             }
 

@@ -16,7 +16,8 @@ internal static class Items
 
     public static AttributeValue N(long value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };
 
-    public static AttributeValue N(double value) => new() { N = value.ToString("R", CultureInfo.InvariantCulture) };
+    /// <summary>A float as its shortest round-trip text (0.1f is stored as 0.1, not 0.10000000149011612).</summary>
+    public static AttributeValue N(float value) => new() { N = value.ToString("R", CultureInfo.InvariantCulture) };
 
     public static AttributeValue B(bool value) => new() { BOOL = value };
 
@@ -162,12 +163,12 @@ internal static class Items
 
         if (settings.Temperature is { } temperature)
         {
-            map[TableNames.Temperature] = N((double)temperature);
+            map[TableNames.Temperature] = N(temperature);
         }
 
         if (settings.TopP is { } topP)
         {
-            map[TableNames.TopP] = N((double)topP);
+            map[TableNames.TopP] = N(topP);
         }
 
         if (settings.SystemPrompt is not null)

@@ -11,7 +11,7 @@ public static class TableNames
     public const string SortKey = "SK";
 
     /// <summary>Global secondary index: an owner's conversations ordered by last activity.</summary>
-    public const string ByOwnerIndex = "ByOwner";
+    public const string ByOwnerIndex = "GSI1";
     public const string ByOwnerPartitionKey = "GSI1PK";
     public const string ByOwnerSortKey = "GSI1SK";
 
@@ -20,7 +20,7 @@ public static class TableNames
 
     // Key prefixes.
     public const string ConversationPrefix = "CONV#";
-    public const string ConversationSortKey = "CONV";
+    public const string ConversationSortKey = "META";
     public const string MessagePrefix = "MSG#";
     public const string OwnerPrefix = "OWNER#";
     public const string RequestPrefix = "REQ#";

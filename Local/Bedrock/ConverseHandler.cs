@@ -231,23 +231,30 @@ internal sealed class ConverseHandler(BedrockEmulatorOptions options, RequestLog
         var tokens = plan.TextTokens.ToList();
         if (config?.StopSequences is { Count: > 0 } stops)
         {
-            var text = new StringBuilder();
-            for (var i = 0; i < tokens.Count; i++)
+            var text = string.Concat(tokens);
+            var hit = stops.Select(s => text.IndexOf(s, StringComparison.Ordinal)).Where(p => p >= 0).DefaultIfEmpty(-1).Min();
+            if (hit >= 0)
             {
-                var before = text.Length;
-                text.Append(tokens[i]);
-                var hit = stops.Select(s => text.ToString().IndexOf(s, StringComparison.Ordinal)).Where(p => p >= 0).DefaultIfEmpty(-1).Min();
-                if (hit >= 0)
+                // Keep exactly the text before the first stop sequence, token by token.
+                var kept = new List<string>();
+                var length = 0;
+                foreach (var token in tokens)
                 {
-                    var keep = tokens[i][..Math.Max(0, hit - before)];
-                    tokens.RemoveRange(i, tokens.Count - i);
-                    if (keep.Length > 0)
+                    if (length + token.Length > hit)
                     {
-                        tokens.Add(keep);
+                        if (hit > length)
+                        {
+                            kept.Add(token[..(hit - length)]);
+                        }
+
+                        break;
                     }
 
-                    return plan with { TextTokens = tokens, ToolUse = null, StopReason = BedrockWireNames.StopSequence };
+                    kept.Add(token);
+                    length += token.Length;
                 }
+
+                return plan with { TextTokens = kept, ToolUse = null, StopReason = BedrockWireNames.StopSequence };
             }
         }
 

@@ -112,14 +112,16 @@ internal static partial class DeterministicModel
     /// <summary>Text of about <paramref name="count"/> tokens: <paramref name="lead"/> in full, then sentences about the keywords.</summary>
     private static List<string> Tokens(string lead, IReadOnlyList<string> keywords, int count, bool skipOpening)
     {
-        var words = Words(lead);
+        var leadCount = Words(lead).Count;
+        var text = new StringBuilder(lead);
         var sentence = skipOpening ? 1 : 0;
-        while (words.Count < count)
+        while (Words(text.ToString()).Count < count)
         {
-            words.AddRange(Words(Sentence(sentence++, keywords)));
+            text.Append(text.Length > 0 ? " " : string.Empty).Append(Sentence(sentence++, keywords));
         }
 
-        if (words.Count > count && count >= Words(lead).Count)
+        var words = Words(text.ToString());
+        if (words.Count > count && count >= leadCount)
         {
             words.RemoveRange(count, words.Count - count);
             var lastWord = words[^1].TrimEnd(',', ';', ':');

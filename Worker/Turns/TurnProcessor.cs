@@ -1,4 +1,6 @@
 using AppSyncChat.Aws.AppSyncEvents;
+using AppSyncChat.Aws.Bedrock;
+using TokenUsage = AppSyncChat.Contracts.Streaming.TokenUsage;
 using AppSyncChat.Contracts.Channels;
 using AppSyncChat.Contracts.Conversations;
 using AppSyncChat.Contracts.Queue;
@@ -278,6 +280,7 @@ public sealed partial class TurnProcessor
                 var roundStart = stream.Length;
                 var calls = new List<FunctionCallContent>();
                 ChatFinishReason? finish = null;
+                string? rawStopReason = null;
                 for (var attempt = 1; ; attempt++)
                 {
                     calls.Clear();
@@ -289,6 +292,10 @@ public sealed partial class TurnProcessor
                             watchdog.Touch();
                             Apply(update, stream, calls);
                             finish = update.FinishReason ?? finish;
+                            if (update.AdditionalProperties?.TryGetValue(BedrockChatClient.StopReasonKey, out var raw) == true && raw is string rawStop)
+                            {
+                                rawStopReason = rawStop;
+                            }
                         }
 
                         watchdog.Disarm();
@@ -331,7 +338,7 @@ public sealed partial class TurnProcessor
 
                 if (calls.Count == 0)
                 {
-                    return new TurnEnd(TurnEnd.Completed, StopReasonOf(finish), Usage());
+                    return new TurnEnd(TurnEnd.Completed, rawStopReason ?? StopReasonOf(finish), Usage());
                 }
 
                 if (round >= _options.MaxToolRounds)
@@ -424,11 +431,11 @@ public sealed partial class TurnProcessor
                 Summary = summary,
             });
             var started = _time.GetTimestamp();
-            string result;
-            var ok = false;
+            string? result = null;
+            string? error = null;
             if (tool is null)
             {
-                result = $"error: there is no tool named '{call.Name}'.";
+                error = $"There is no tool named '{call.Name}'.";
             }
             else
             {
@@ -437,24 +444,24 @@ public sealed partial class TurnProcessor
                 try
                 {
                     result = await tool.InvokeAsync(arguments, linked.Token).ConfigureAwait(false);
-                    ok = true;
                 }
                 catch (OperationCanceledException) when (timeout.IsCancellationRequested && !token.IsCancellationRequested)
                 {
-                    result = $"error: the tool did not finish within {_options.ToolTimeout.TotalSeconds:0.###} s.";
+                    error = $"The tool did not finish within {_options.ToolTimeout.TotalSeconds:0.###} s.";
                 }
                 catch (ToolInputException ex)
                 {
-                    result = "error: " + ex.Message;
+                    error = ex.Message;
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     LogToolFailed(_logger, ex, call.Name);
-                    result = "error: the tool failed.";
+                    error = "The tool failed.";
                 }
             }
 
             var duration = (long)_time.GetElapsedTime(started).TotalMilliseconds;
+            var ok = error is null;
             LogToolRan(_logger, call.Name, ok, duration);
             stream.Enqueue((t, seq) => new ToolFinished
             {
@@ -468,7 +475,11 @@ public sealed partial class TurnProcessor
                 DurationMs = duration,
                 Summary = summary,
             });
-            return new FunctionResultContent(call.CallId, result);
+            // A failed tool goes back to the model as an error result (Bedrock: toolResult status "error")
+            // carrying a message the model can act on; never the exception's internals.
+            return ok
+                ? new FunctionResultContent(call.CallId, result)
+                : new FunctionResultContent(call.CallId, null) { Exception = new ToolInputException(error!) };
         }
 
         private TurnEnd EndFor(TurnStop reason) => reason switch

@@ -1,0 +1,228 @@
+using System.Text.Json;
+using AppSyncChat.Cdk.Storage;
+using AppSyncChat.Contracts;
+using AppSyncChat.Contracts.Configuration;
+
+namespace AppSyncChat.Cdk.Tests;
+
+/// <summary>The resources of the synthesized stack and their settings.</summary>
+public sealed class StackResourceTests(StackFixture fixture) : IClassFixture<StackFixture>
+{
+    [Fact]
+    public void Table_OnDemandWithTtlAndPointInTimeRecovery_MatchesTableDesign()
+    {
+        var table = fixture.Single("AWS::DynamoDB::Table");
+
+        Assert.Equal("PAY_PER_REQUEST", table.GetProperty("BillingMode").GetString());
+        Assert.True(table.GetProperty("PointInTimeRecoverySpecification").GetProperty("PointInTimeRecoveryEnabled").GetBoolean());
+        var ttl = table.GetProperty("TimeToLiveSpecification");
+        Assert.True(ttl.GetProperty("Enabled").GetBoolean());
+        Assert.Equal(TableDesign.TimeToLiveAttribute, ttl.GetProperty("AttributeName").GetString());
+
+        Assert.Equal(
+            [(TableDesign.PartitionKey, "HASH"), (TableDesign.SortKey, "RANGE")],
+            KeySchema(table.GetProperty("KeySchema")));
+        var index = Assert.Single(table.GetProperty("GlobalSecondaryIndexes").EnumerateArray());
+        Assert.Equal(TableDesign.OwnerIndexName, index.GetProperty("IndexName").GetString());
+        Assert.Equal(
+            [(TableDesign.OwnerIndexPartitionKey, "HASH"), (TableDesign.OwnerIndexSortKey, "RANGE")],
+            KeySchema(index.GetProperty("KeySchema")));
+        Assert.Equal("ALL", index.GetProperty("Projection").GetProperty("ProjectionType").GetString());
+
+        // Every key attribute is a string.
+        Assert.All(table.GetProperty("AttributeDefinitions").EnumerateArray(), attribute => Assert.Equal("S", attribute.GetProperty("AttributeType").GetString()));
+    }
+
+    [Fact]
+    public void Table_RetainedByDefault()
+    {
+        var (_, table) = Assert.Single(fixture.Resources("AWS::DynamoDB::Table"));
+        Assert.Equal("Retain", table.GetProperty("DeletionPolicy").GetString());
+    }
+
+    [Fact]
+    public void TurnQueue_RedrivesToDeadLetterQueueAfterThreeReceives()
+    {
+        var queue = fixture.Properties(fixture.LogicalId(fixture.Stack.Queue));
+        var redrive = queue.GetProperty("RedrivePolicy");
+
+        Assert.Equal(3, redrive.GetProperty("maxReceiveCount").GetInt32());
+        Assert.Equal(
+            fixture.LogicalId(fixture.Stack.DeadLetterQueue),
+            TemplateJson.ReferencedId(redrive.GetProperty("deadLetterTargetArn")));
+        Assert.True(queue.GetProperty("SqsManagedSseEnabled").GetBoolean());
+    }
+
+    [Fact]
+    public void TurnQueue_VisibilityTimeout_IsAtLeastSixTimesWorkerTimeout()
+    {
+        var queue = fixture.Properties(fixture.LogicalId(fixture.Stack.Queue));
+        var worker = fixture.Properties(fixture.LogicalId(fixture.Stack.WorkerFunction));
+
+        var visibility = queue.GetProperty("VisibilityTimeout").GetInt32();
+        var timeout = worker.GetProperty("Timeout").GetInt32();
+        Assert.True(visibility >= 6 * timeout, $"visibility {visibility}s < 6 × worker timeout {timeout}s");
+        Assert.Equal(300, timeout);
+    }
+
+    [Fact]
+    public void DeadLetterQueue_KeepsMessagesLongerThanTheQueue()
+    {
+        var queue = fixture.Properties(fixture.LogicalId(fixture.Stack.Queue));
+        var dlq = fixture.Properties(fixture.LogicalId(fixture.Stack.DeadLetterQueue));
+
+        Assert.True(dlq.GetProperty("MessageRetentionPeriod").GetInt32() > queue.GetProperty("MessageRetentionPeriod").GetInt32());
+    }
+
+    [Fact]
+    public void WorkerEventSource_ReportsBatchItemFailures_WithBoundedBatchAndConcurrency()
+    {
+        var mapping = fixture.Single("AWS::Lambda::EventSourceMapping");
+
+        Assert.Equal(["ReportBatchItemFailures"], TemplateJson.Strings(mapping.GetProperty("FunctionResponseTypes")));
+        Assert.Equal(4, mapping.GetProperty("BatchSize").GetInt32());
+        Assert.Equal(25, mapping.GetProperty("ScalingConfig").GetProperty("MaximumConcurrency").GetInt32());
+        Assert.Equal(fixture.LogicalId(fixture.Stack.Queue), TemplateJson.ReferencedId(mapping.GetProperty("EventSourceArn")));
+        Assert.Equal(fixture.LogicalId(fixture.Stack.WorkerFunction), TemplateJson.ReferencedId(mapping.GetProperty("FunctionName")));
+
+        // No batching window: the first turn of an idle queue must not wait for company.
+        Assert.False(mapping.TryGetProperty("MaximumBatchingWindowInSeconds", out var window) && window.GetInt32() > 0);
+    }
+
+    [Theory]
+    [InlineData("api", 1024, 15)]
+    [InlineData("worker", 1024, 300)]
+    public void Functions_ProvidedAl2023X86_JsonLogsTracingAndBootstrapHandler(string which, int memory, int timeout)
+    {
+        var function = FunctionProperties(which);
+
+        Assert.Equal("provided.al2023", function.GetProperty("Runtime").GetString());
+        Assert.Equal(["x86_64"], TemplateJson.Strings(function.GetProperty("Architectures")));
+        Assert.Equal("bootstrap", function.GetProperty("Handler").GetString());
+        Assert.Equal("JSON", function.GetProperty("LoggingConfig").GetProperty("LogFormat").GetString());
+        Assert.Equal("Active", function.GetProperty("TracingConfig").GetProperty("Mode").GetString());
+        Assert.Equal(memory, function.GetProperty("MemorySize").GetInt32());
+        Assert.Equal(timeout, function.GetProperty("Timeout").GetInt32());
+    }
+
+    [Fact]
+    public void ApiFunction_Environment_UsesSettingNames()
+    {
+        var environment = FunctionProperties("api").GetProperty("Environment").GetProperty("Variables");
+
+        Assert.Equal(fixture.LogicalId(fixture.Stack.Table), TemplateJson.ReferencedId(environment.GetProperty(SettingNames.TableName)));
+        Assert.Equal(fixture.LogicalId(fixture.Stack.Queue), TemplateJson.ReferencedId(environment.GetProperty(SettingNames.QueueUrl)));
+        Assert.Equal("anthropic.claude-3-haiku-20240307-v1:0", environment.GetProperty(SettingNames.DefaultModelId).GetString());
+        Assert.Equal("json", environment.GetProperty(SettingNames.LogFormat).GetString());
+    }
+
+    [Fact]
+    public void WorkerFunction_Environment_PointsAtEventsHttpPublishEndpoint()
+    {
+        var environment = FunctionProperties("worker").GetProperty("Environment").GetProperty("Variables");
+        var eventsApi = fixture.LogicalId(fixture.Stack.Events.Resource);
+
+        Assert.Equal($"https://{{{eventsApi}.Dns.Http}}/event", TemplateJson.Render(environment.GetProperty(SettingNames.EventsHttpEndpoint)));
+        Assert.Equal(fixture.LogicalId(fixture.Stack.Table), TemplateJson.ReferencedId(environment.GetProperty(SettingNames.TableName)));
+        Assert.Equal("anthropic.claude-3-haiku-20240307-v1:0", environment.GetProperty(SettingNames.DefaultModelId).GetString());
+        Assert.Equal("json", environment.GetProperty(SettingNames.LogFormat).GetString());
+    }
+
+    [Fact]
+    public void Functions_LogToOwnLogGroupsWithRetention()
+    {
+        var groups = fixture.Resources("AWS::Logs::LogGroup");
+        Assert.Equal(2, groups.Count);
+        foreach (var which in new[] { "api", "worker" })
+        {
+            var logGroup = TemplateJson.ReferencedId(FunctionProperties(which).GetProperty("LoggingConfig").GetProperty("LogGroup"));
+            var (_, group) = Assert.Single(groups, g => g.LogicalId == logGroup);
+            Assert.Equal(30, group.GetProperty("Properties").GetProperty("RetentionInDays").GetInt32());
+        }
+    }
+
+    [Fact]
+    public void GraphqlApi_SchemaIsContractsSchema_WithCognitoDefaultAndApiKeyAndIam()
+    {
+        var schema = fixture.Single("AWS::AppSync::GraphQLSchema");
+        Assert.Equal(Schema.ReadText().ReplaceLineEndings("\n"), schema.GetProperty("Definition").GetString()!.ReplaceLineEndings("\n"));
+
+        var api = fixture.Single("AWS::AppSync::GraphQLApi");
+        Assert.Equal("AMAZON_COGNITO_USER_POOLS", api.GetProperty("AuthenticationType").GetString());
+        Assert.Equal(
+            ["API_KEY", "AWS_IAM"],
+            api.GetProperty("AdditionalAuthenticationProviders").EnumerateArray().Select(p => p.GetProperty("AuthenticationType").GetString()!).Order(StringComparer.Ordinal).ToArray());
+        Assert.True(api.GetProperty("XrayEnabled").GetBoolean());
+        Assert.Equal(
+            fixture.LogicalId(fixture.Stack.UserPool),
+            TemplateJson.ReferencedId(api.GetProperty("UserPoolConfig").GetProperty("UserPoolId")));
+    }
+
+    [Fact]
+    public void GraphqlApi_EveryRootField_HasDirectLambdaResolverOnApiFunction()
+    {
+        var dataSource = fixture.LambdaDataSource();
+        Assert.Equal("AWS_LAMBDA", dataSource.GetProperty("Type").GetString());
+        Assert.Equal(
+            fixture.LogicalId(fixture.Stack.ApiFunction),
+            TemplateJson.ReferencedId(dataSource.GetProperty("LambdaConfig").GetProperty("LambdaFunctionArn")));
+        var dataSourceName = dataSource.GetProperty("Name").GetString();
+
+        var resolvers = fixture.Resources("AWS::AppSync::Resolver").Select(r => r.Resource.GetProperty("Properties")).ToList();
+        Assert.Equal(
+            new[] { "Mutation.regenerate", "Mutation.sendMessage", "Mutation.stopGeneration", "Query.getConversation", "Query.listConversations" },
+            resolvers.Select(r => $"{r.GetProperty("TypeName").GetString()}.{r.GetProperty("FieldName").GetString()}").Order().ToArray());
+        Assert.All(resolvers, resolver =>
+        {
+            Assert.Equal(dataSourceName, resolver.GetProperty("DataSourceName").GetString());
+            Assert.Equal("UNIT", resolver.GetProperty("Kind").GetString());
+
+            // Direct Lambda resolver: no VTL templates and no JS code.
+            Assert.False(resolver.TryGetProperty("RequestMappingTemplate", out _));
+            Assert.False(resolver.TryGetProperty("ResponseMappingTemplate", out _));
+            Assert.False(resolver.TryGetProperty("Code", out _));
+        });
+    }
+
+    [Fact]
+    public void UserPool_CreatedWithoutSelfSignUp_AndClientWithoutSecret()
+    {
+        var pool = fixture.Single("AWS::Cognito::UserPool");
+        Assert.True(pool.GetProperty("AdminCreateUserConfig").GetProperty("AllowAdminCreateUserOnly").GetBoolean());
+
+        var client = fixture.Single("AWS::Cognito::UserPoolClient");
+        Assert.False(client.GetProperty("GenerateSecret").GetBoolean());
+        Assert.Contains("ALLOW_USER_SRP_AUTH", TemplateJson.Strings(client.GetProperty("ExplicitAuthFlows")));
+    }
+
+    [Fact]
+    public void Alarms_DlqDepthWorkerErrorsAndThrottles_NotifyTheTopic()
+    {
+        var alarms = fixture.Resources("AWS::CloudWatch::Alarm").Select(a => a.Resource.GetProperty("Properties")).ToList();
+        var topic = fixture.LogicalId(fixture.Stack.AlarmTopic);
+        var dlq = fixture.LogicalId(fixture.Stack.DeadLetterQueue);
+        var worker = fixture.LogicalId(fixture.Stack.WorkerFunction);
+
+        JsonElement Find(string metric, string dimensionTarget) => Assert.Single(alarms, alarm =>
+            alarm.GetProperty("MetricName").GetString() == metric
+            && alarm.GetProperty("Dimensions").EnumerateArray().Any(d => TemplateJson.Render(d.GetProperty("Value")).Contains(dimensionTarget, StringComparison.Ordinal)));
+
+        var depth = Find("ApproximateNumberOfMessagesVisible", dlq);
+        Assert.Equal("AWS/SQS", depth.GetProperty("Namespace").GetString());
+        Assert.Equal(0, depth.GetProperty("Threshold").GetDouble());
+        Assert.Equal("GreaterThanThreshold", depth.GetProperty("ComparisonOperator").GetString());
+
+        foreach (var alarm in new[] { depth, Find("Errors", worker), Find("Throttles", worker) })
+        {
+            Assert.Equal("GreaterThanThreshold", alarm.GetProperty("ComparisonOperator").GetString());
+            Assert.Equal(0, alarm.GetProperty("Threshold").GetDouble());
+            Assert.Equal("notBreaching", alarm.GetProperty("TreatMissingData").GetString());
+            Assert.Equal(topic, TemplateJson.ReferencedId(Assert.Single(alarm.GetProperty("AlarmActions").EnumerateArray())));
+        }
+    }
+
+    private JsonElement FunctionProperties(string which) => fixture.Properties(fixture.LogicalId(which == "api" ? fixture.Stack.ApiFunction : fixture.Stack.WorkerFunction));
+
+    private static (string, string)[] KeySchema(JsonElement keySchema) =>
+        keySchema.EnumerateArray().Select(k => (k.GetProperty("AttributeName").GetString()!, k.GetProperty("KeyType").GetString()!)).ToArray();
+}

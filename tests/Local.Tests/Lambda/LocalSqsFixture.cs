@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Amazon.Runtime;
+using AppSyncChat.Aws.Sqs;
+
+namespace AppSyncChat.Local.Tests.Lambda;
+
+/// <summary>
+/// Starts the third-party SQS engine <c>local-aws-sqs</c> (from <c>Local/sidecar/node_modules</c>) in a Node
+/// child process on 127.0.0.1 with a dynamic port, and kills that process on dispose. The child also exits
+/// when its stdin closes, so it cannot outlive a crashed test host.
+/// </summary>
+public sealed class LocalSqsFixture : IAsyncLifetime
+{
+    // CommonJS: the package's main entry is CJS. Port 0 lets the OS pick; the script prints the real one.
+    private const string Script = """
+        const { createSqsServer } = require(process.argv[1]);
+        createSqsServer({ port: 0, hostname: '127.0.0.1', emulateQueueCreationLifecycle: false })
+          .then(server => {
+            console.log(JSON.stringify({ port: server.address().port }));
+            process.stdin.on('end', () => process.exit(0));
+            process.stdin.on('error', () => process.exit(0));
+            process.stdin.resume();
+          })
+          .catch(err => { console.error(err); process.exit(1); });
+        """;
+
+    private Process? _process;
+
+    public Uri Endpoint { get; private set; } = null!;
+
+    public static BasicAWSCredentials Credentials { get; } = new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+
+    public SqsClient CreateClient(HttpMessageHandler? inner = null) => SqsClient.Create(Credentials, "us-east-1", Endpoint, inner);
+
+    public async Task InitializeAsync()
+    {
+        Environment.SetEnvironmentVariable("AWS_EC2_METADATA_DISABLED", "true");
+        var package = Path.Combine(FindRepositoryRoot(), "Local", "sidecar", "node_modules", "local-aws-sqs");
+        if (!File.Exists(Path.Combine(package, "package.json")))
+        {
+            throw new InvalidOperationException($"local-aws-sqs is not installed at {package}: run scripts/npm-ensure.sh Local/sidecar.");
+        }
+
+        var start = new ProcessStartInfo("node")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add("-e");
+        start.ArgumentList.Add(Script);
+        start.ArgumentList.Add(package);
+        _process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node.");
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var line = await _process.StandardOutput.ReadLineAsync(timeout.Token);
+        if (line is null)
+        {
+            var error = await _process.StandardError.ReadToEndAsync(timeout.Token);
+            throw new InvalidOperationException($"local-aws-sqs did not start: {error}");
+        }
+
+        using var document = JsonDocument.Parse(line);
+        var port = document.RootElement.GetProperty("port").GetInt32();
+        Endpoint = new Uri($"http://127.0.0.1:{port}/");
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_process is null)
+        {
+            return;
+        }
+
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        finally
+        {
+            _process.Dispose();
+        }
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "AppSyncChat.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Repository root (AppSyncChat.sln) not found above " + AppContext.BaseDirectory);
+    }
+}

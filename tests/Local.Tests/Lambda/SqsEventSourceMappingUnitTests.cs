@@ -1,0 +1,64 @@
+using System.Text;
+using AppSyncChat.Aws.Sqs;
+using AppSyncChat.Local.Lambda;
+
+namespace AppSyncChat.Local.Tests.Lambda;
+
+/// <summary>Partial batch response rules and event building, without a network.</summary>
+public sealed class SqsEventSourceMappingUnitTests
+{
+    private static readonly string[] Batch = ["m1", "m2", "m3"];
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("null")]
+    [InlineData("{}")]
+    [InlineData("""{"batchItemFailures":null}""")]
+    [InlineData("""{"batchItemFailures":[]}""")]
+    public void ParseBatchItemFailures_EmptyOrNullResponse_AllSucceeded(string response)
+    {
+        var failed = SqsEventSourceMapping.ParseBatchItemFailures(Encoding.UTF8.GetBytes(response), Batch);
+
+        Assert.NotNull(failed);
+        Assert.Empty(failed);
+    }
+
+    [Fact]
+    public void ParseBatchItemFailures_KnownIds_OnlyThoseFail()
+    {
+        var failed = SqsEventSourceMapping.ParseBatchItemFailures("""{"batchItemFailures":[{"itemIdentifier":"m2"}]}"""u8, Batch);
+
+        Assert.Equal(["m2"], failed!);
+    }
+
+    [Theory]
+    [InlineData("""{"batchItemFailures":[{"itemIdentifier":"m9"}]}""")] // not in the batch
+    [InlineData("""{"batchItemFailures":[{"itemIdentifier":""}]}""")] // empty
+    [InlineData("""{"batchItemFailures":[{"itemIdentifier":null}]}""")] // null
+    [InlineData("""{"batchItemFailures":[{"id":"m1"}]}""")] // bad key name
+    [InlineData("""{"batchItemFailures":[{"itemIdentifier":"m1"}""")] // invalid JSON
+    public void ParseBatchItemFailures_InvalidEntry_WholeBatchFailed(string response)
+    {
+        Assert.Null(SqsEventSourceMapping.ParseBatchItemFailures(Encoding.UTF8.GetBytes(response), Batch));
+    }
+
+    [Fact]
+    public void BuildEvent_MessageWithAttributes_UsesLambdaRecordShape()
+    {
+        var message = new SqsMessage("id-1", "rh-1", "Test message.", "e4e68fb7bd0e697a0ae8f1bb342846b3",
+            new Dictionary<string, string> { ["ApproximateReceiveCount"] = "1", ["AWSTraceHeader"] = "Root=1-abc" },
+            new Dictionary<string, SqsMessageAttribute> { ["b"] = new("Binary", BinaryValue: [255]), ["s"] = new("Number", "42") },
+            "md5attrs");
+
+        var record = Assert.Single(SqsEventSourceMapping.BuildEvent([message], "arn:aws:sqs:us-east-1:123456789012:q", "us-east-1").Records);
+
+        Assert.Equal("id-1", record.MessageId);
+        Assert.Equal("rh-1", record.ReceiptHandle);
+        Assert.Equal("/w==", record.MessageAttributes["b"].BinaryValue);
+        Assert.Equal("42", record.MessageAttributes["s"].StringValue);
+        Assert.Empty(record.MessageAttributes["s"].StringListValues);
+        Assert.Equal("Root=1-abc", record.Attributes["AWSTraceHeader"]);
+        Assert.Equal("md5attrs", record.Md5OfMessageAttributes);
+        Assert.Equal("arn:aws:sqs:us-east-1:123456789012:q", record.EventSourceArn);
+    }
+}

@@ -1,0 +1,143 @@
+using AppSyncChat.Contracts.Streaming;
+using AppSyncChat.Worker.Publishing;
+using AppSyncChat.Worker.Tests.Fakes;
+
+namespace AppSyncChat.Worker.Tests.Publishing;
+
+public sealed class StrategyAndRepublishTests
+{
+    private static readonly string[] Deltas = ["The", " quick", " brown", " fox.", " It", " jumps", " over", " the", " lazy", " dog", " and", " runs", " far", " away", " again"];
+
+    private static async Task<StreamHarness> RunAsync(PublishStrategy strategy)
+    {
+        var h = new StreamHarness(PublishPolicy.For(strategy, StreamHarness.Window, 16 * 1024));
+        foreach (var delta in Deltas)
+        {
+            h.Stream.AppendText(delta);
+            await Wait.Settle();
+        }
+
+        await h.CompleteAsync();
+        return h;
+    }
+
+    [Fact]
+    public async Task PerDelta_PublishesEachModelDeltaAsItsOwnRequest()
+    {
+        await using var h = await RunAsync(PublishStrategy.PerDelta);
+
+        Assert.Equal(Deltas, h.Texts);
+        Assert.All(h.Publisher.Publishes, p => Assert.Single(p.Events));
+        Assert.Equal(Deltas.Length + 2, h.Publisher.Count);
+        Assert.Equal(string.Concat(Deltas), Viewer.Replay(h.Events).Text);
+    }
+
+    [Fact]
+    public async Task Sentence_FlushesAtASentenceEndOrFiftyCharacters()
+    {
+        await using var h = await RunAsync(PublishStrategy.Sentence);
+
+        Assert.Equal(["The quick brown fox.", " It jumps over the lazy dog and runs far away again"], h.Texts);
+        Assert.All(h.Publisher.Publishes, p => Assert.Single(p.Events));
+        Assert.Equal(string.Concat(Deltas), Viewer.Replay(h.Events).Text);
+    }
+
+    [Fact]
+    public async Task FinalOnly_PublishesNothingUntilTheEnd_ThenTheWholeAnswer()
+    {
+        var h = new StreamHarness(PublishPolicy.For(PublishStrategy.FinalOnly, StreamHarness.Window, 16 * 1024));
+        await using (h)
+        {
+            await h.EventsAsync(1);
+            foreach (var delta in Deltas)
+            {
+                h.Stream.AppendText(delta);
+                h.Time.Advance(TimeSpan.FromSeconds(1));
+            }
+
+            await Wait.Settle();
+            Assert.Single(h.Events);
+
+            await h.CompleteAsync();
+
+            Assert.Equal([string.Concat(Deltas)], h.Texts);
+            Assert.IsType<TurnCompleted>(h.Events[^1]);
+        }
+    }
+
+    [Fact]
+    public async Task Coalesced_SameDeltasInOneWindow_LeaveAsFirstPieceThenOneMergedEvent()
+    {
+        await using var h = new StreamHarness(StreamHarness.Coalesced());
+        await h.EventsAsync(1);
+        h.Stream.AppendText(Deltas[0]);
+        await h.EventsAsync(2);
+        foreach (var delta in Deltas.Skip(1))
+        {
+            h.Stream.AppendText(delta);
+        }
+
+        await h.CompleteAsync();
+
+        Assert.Equal([Deltas[0], string.Concat(Deltas.Skip(1))], h.Texts);
+    }
+
+    [Fact]
+    public async Task FailedEvents_AreRepublishedAlone_InOrder_WithoutDuplicates()
+    {
+        await using var h = new StreamHarness(StreamHarness.Coalesced());
+        await h.EventsAsync(1);
+        h.Publisher.Hold();
+        h.Tool("t0");
+        await Wait.UntilAsync(() => h.Publisher.Count == 2);
+        for (var i = 1; i <= 5; i++)
+        {
+            h.Tool($"t{i}");
+        }
+
+        // The third publish carries t1..t5; AppSync rejects the 2nd and 4th (t2, t4) once.
+        h.Publisher.FailIndexes = (call, _) => call == 2 ? [1, 3] : null;
+        h.Publisher.Release();
+        await h.CompleteAsync();
+
+        var retry = h.Publisher.Publishes[3].Events.Select(FakeEventsPublisher.Decode).Cast<ToolStarted>().Select(e => e.ToolUseId);
+        Assert.Equal(["t2", "t4"], retry);
+        var seqs = h.Events.Select(e => e.Seq).ToList();
+        Assert.Equal(seqs.Count, seqs.Distinct().Count());
+        Assert.Equal(Enumerable.Range(0, 8).Select(i => (long)i), seqs.Order());
+        Assert.Equal(2, h.Stats.EventsRepublished);
+        Assert.Equal(0, h.Stats.EventsDropped);
+    }
+
+    [Fact]
+    public async Task FailedEvents_AreRepublishedAtMostTheBound_ThenDroppedAndCounted()
+    {
+        await using var h = new StreamHarness(StreamHarness.Coalesced(), maxRepublish: 2);
+        await h.EventsAsync(1);
+        h.Publisher.FailIndexes = (_, events) => events.Any(e => e.Contains("\"stuck\"", StringComparison.Ordinal)) ? [0] : null;
+        h.Tool("stuck");
+        h.Tool("after");
+        await h.CompleteAsync();
+
+        Assert.Equal(3, h.Publisher.Publishes.Count(p => p.Events.Any(e => e.Contains("\"stuck\"", StringComparison.Ordinal))));
+        Assert.Equal(1, h.Stats.EventsDropped);
+        Assert.IsType<TurnCompleted>(h.Events[^1]);
+    }
+
+    [Fact]
+    public async Task PublisherThatThrows_DropsThoseEvents_AndTheTurnGoesOn()
+    {
+        await using var h = new StreamHarness(StreamHarness.Coalesced());
+        await h.EventsAsync(1);
+        h.Publisher.ThrowOn = call => call == 1 ? new HttpRequestException("AppSync unavailable") : null;
+        h.Stream.AppendText("lost");
+        await Wait.UntilAsync(() => h.Stats.EventsDropped == 1);
+        h.Stream.AppendText(" kept");
+        h.Time.Advance(StreamHarness.Window);
+        var (text, _) = await h.CompleteAsync();
+
+        Assert.Equal("lost kept", text);
+        Assert.Equal([" kept"], h.Texts);
+        Assert.IsType<TurnCompleted>(h.Events[^1]);
+    }
+}
