@@ -21,7 +21,8 @@ public sealed class ClientEndToEndTests(LocalStackFixture fixture)
     {
         GraphQLUrl = new Uri(fixture.Endpoints.GraphqlUrl),
         GraphQLAuth = GraphQLAuth.ApiKey(apiKey ?? fixture.Endpoints.GraphqlApiKey),
-        EventsHttpUrl = new Uri(fixture.Endpoints.EventsHttpUrl!),
+        EventsHttpUrl = new Uri(fixture.Endpoints.EventsHttpUrl
+            ?? throw new InvalidOperationException("The Local stack reports no AppSync Events endpoint (eventsHttpUrl): its Events emulator is not wired.")),
         EventsRealtimeUrl = fixture.Endpoints.EventsRealtimeUrl is { } realtime ? new Uri(realtime) : null,
         EventsAuthorization = EventsAuthorization.ApiKey(fixture.Endpoints.EventsApiKey),
     });
