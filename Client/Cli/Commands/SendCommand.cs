@@ -74,7 +74,7 @@ public static class SendCommand
             var conversationId = parse.GetValue(conversation) is { } c ? CliContext.RequireId(c, "--conversation") : null;
             var input = new SendMessageInput { ConversationId = conversationId, Text = message, ClientRequestId = model.ReadRequestId(parse), Settings = model.Read(parse) };
             await using var client = await context.ConnectAsync(parse, cancellationToken).ConfigureAwait(false);
-            return await StreamAsync(context, client, ct => client.SendAsync(input, ct)).ConfigureAwait(false);
+            return await StreamAsync(context, context.NewRenderer(parse), client, ct => client.SendAsync(input, ct)).ConfigureAwait(false);
         });
         return command;
     }
@@ -94,15 +94,14 @@ public static class SendCommand
                 Settings = model.Read(parse),
             };
             await using var client = await context.ConnectAsync(parse, cancellationToken).ConfigureAwait(false);
-            return await StreamAsync(context, client, ct => client.RegenerateAsync(input, ct)).ConfigureAwait(false);
+            return await StreamAsync(context, context.NewRenderer(parse), client, ct => client.RegenerateAsync(input, ct)).ConfigureAwait(false);
         });
         return command;
     }
 
-    private static async Task<int> StreamAsync(CliContext context, Client.ChatClient client, Func<CancellationToken, IAsyncEnumerable<ChatUpdate>> start)
+    private static async Task<int> StreamAsync(CliContext context, AnswerRenderer renderer, Client.ChatClient client, Func<CancellationToken, IAsyncEnumerable<ChatUpdate>> start)
     {
         var env = context.Environment;
-        var renderer = new AnswerRenderer(env.Out, env.Error, env.TimeProvider);
         using var follow = new CancellationTokenSource();
         var stopRequested = false;
         Task stopTask = Task.CompletedTask;

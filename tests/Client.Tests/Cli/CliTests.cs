@@ -62,6 +62,21 @@ public sealed class CliTests
         Assert.Contains("[tool get_current_time done in 5 ms]", cli.Error.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Send_OutputRedirected_StdoutIsExactlyTheAnswerPlusOneNewline()
+    {
+        var answer = AnswerScript.Streamed(["First part, ", "then a tool, ", "then the rest."], toolsBeforePiece: new() { [1] = "calculate" });
+        using var cli = new CliHarness(answer) { OutputIsRedirected = true };
+        cli.AnswerOnSend();
+
+        var code = await cli.RunAsync("send", "--verbose", "calculate something");
+
+        Assert.Equal(ExitCodes.Ok, code);
+        Assert.Equal(answer.FinalText + "\n", cli.Out.ToString());
+        Assert.Contains("[tool calculate", cli.Error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("ms] AnswerStarted", cli.Error.ToString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(StreamEventTypes.TurnFailed, "interrupted: ModelStreamError")]
     [InlineData(StreamEventTypes.TurnCancelled, "stopped · partial answer kept")]
