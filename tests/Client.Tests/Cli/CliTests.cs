@@ -120,6 +120,28 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Send_CtrlCWhileTheMessageIsBeingSent_StopsOnceAccepted()
+    {
+        var answer = new AnswerScript();
+        answer.StartTurn(1, 0);
+        answer.Delta("Early text ");
+        using var cli = new CliHarness(answer);
+        cli.Api.OnSend = _ =>
+        {
+            cli.Interrupts.Trigger(); // Ctrl+C while sendMessage is in flight
+            cli.Subscription.Publish([.. answer.Events]);
+        };
+        cli.Api.OnStop = _ => cli.Subscription.Publish(answer.End(StreamEventTypes.TurnCancelled));
+
+        var code = await cli.RunAsync("send", "-c", "conv-1", "hello");
+
+        Assert.Equal(ExitCodes.AnswerNotCompleted, code);
+        Assert.Equal("msg-a1", Assert.Single(cli.Api.Stopped).MessageId);
+        Assert.Contains("stopping as soon as the message is accepted", cli.Error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("stopped · partial answer kept", cli.Error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Send_ConflictFromApi_ExitsFourWithTheServerMessage()
     {
         using var cli = new CliHarness();
