@@ -267,6 +267,25 @@ public sealed class ConversationFollowerTests
     }
 
     [Fact]
+    public async Task Follow_TransportReportsLostEvents_RefetchesTheSnapshot()
+    {
+        var answer = Answer();
+        var server = new FakeChatServer(answer);
+        await using var h = new FollowerHarness(server);
+        await h.NextOfAsync<FollowingMessage>();
+        h.Subscription.Publish([.. answer.Events.Take(3)]);
+        await h.WaitIdleAsync();
+
+        answer.CheckpointIndex = 6; // seq 3..6 were not delivered (broadcast_error), but are stored
+        h.Subscription.ReportLoss();
+        var resynced = await h.NextOfAsync<Resynced>();
+
+        Assert.Equal(ResyncReason.Gap, resynced.Reason);
+        Assert.Equal(answer.TextThrough(6), h.Text);
+        Assert.Equal(2, server.Fetches);
+    }
+
+    [Fact]
     public async Task Follow_ReconnectWithSnapshotBehindLiveText_KeepsTheLiveText()
     {
         var answer = Answer();
