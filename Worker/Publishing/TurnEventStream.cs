@@ -131,6 +131,11 @@ public sealed class TurnEventStream : IAsyncDisposable
                         _pendingSince = _time.GetTimestamp();
                         Wake();
                     }
+                    else if (_immediate)
+                    {
+                        // The first piece was only half a surrogate pair (held back): this one completes it.
+                        Wake();
+                    }
                     else if (_pending.Length >= _policy.MaxChars && _pending.Length - text.Length < _policy.MaxChars)
                     {
                         Wake();
