@@ -3,6 +3,7 @@ using AppSyncChat.Contracts.Conversations;
 using AppSyncChat.Contracts.Queue;
 using AppSyncChat.Contracts.Streaming;
 using AppSyncChat.Integration.Tests.Fixtures;
+using Xunit.Abstractions;
 
 namespace AppSyncChat.Integration.Tests.Worker;
 
@@ -11,7 +12,7 @@ namespace AppSyncChat.Integration.Tests.Worker;
 /// function hosted by the Local stack → AppSync Events → WebSocket viewers; stopGeneration the same way.
 /// </summary>
 [Collection(LocalStackCollection.Name)]
-public sealed class WorkerFullPathTests(LocalStackFixture fixture)
+public sealed class WorkerFullPathTests(LocalStackFixture fixture, ITestOutputHelper output)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
@@ -94,6 +95,7 @@ public sealed class WorkerFullPathTests(LocalStackFixture fixture)
         Assert.Equal(stored.Text, viewer.Text);
         Assert.Equal(stored.Text.Length, cancelled.Length);
         Assert.True(stored.Text.Length < 3000 * 3, "the answer was stopped long before its end");
+        output.WriteLine($"stopGeneration → turn.cancelled at the viewer: {latency.TotalMilliseconds:0} ms; kept {stored.Text.Length} characters");
         Assert.True(latency < TimeSpan.FromSeconds(2), $"stop took {latency.TotalMilliseconds:0} ms");
     }
 }
