@@ -25,7 +25,7 @@ public static class WorkerFunction
     {
         ArgumentNullException.ThrowIfNull(settings);
         var json = !string.Equals(settings(SettingNames.LogFormat), "text", StringComparison.OrdinalIgnoreCase);
-        using var loggerFactory = WorkerLogging.CreateFactory(json);
+        using var loggerFactory = LambdaLogging.CreateFactory(json);
         using var host = WorkerHost.Create(settings, loggerFactory, seams);
         var queueUrl = host.Options.QueueUrl ?? throw new Configuration.WorkerConfigurationException(SettingNames.QueueUrl, "is required to poll the queue");
         using var sqs = Aws.Sqs.SqsClient.Create(Aws.Signing.AwsCredentialsFactory.FromSettings(settings), host.Options.Region, host.Options.SqsEndpoint);
@@ -38,7 +38,7 @@ public static class WorkerFunction
     {
         ArgumentNullException.ThrowIfNull(settings);
         var json = !string.Equals(settings(SettingNames.LogFormat), "text", StringComparison.OrdinalIgnoreCase);
-        using var loggerFactory = WorkerLogging.CreateFactory(json);
+        using var loggerFactory = LambdaLogging.CreateFactory(json);
         var logger = loggerFactory.CreateLogger("AppSyncChat.Worker");
         WorkerHost? host = null;
         try

@@ -153,9 +153,9 @@ public sealed partial class TurnStarter
         }
 
         using var scope = _logger.BeginScope(new LogScope(
-            new("ConversationId", record.ConversationId),
-            new("MessageId", record.AssistantMessageId),
-            new("ClientRequestId", record.ClientRequestId)));
+            new("conversationId", record.ConversationId),
+            new("messageId", record.AssistantMessageId),
+            new("clientRequestId", record.ClientRequestId)));
 
         if (record.State == TurnRequestStates.Done)
         {
