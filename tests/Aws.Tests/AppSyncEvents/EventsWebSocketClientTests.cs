@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Amazon.Runtime;
 using AppSyncChat.Aws.AppSyncEvents;
+using AppSyncChat.Testing;
 
 namespace AppSyncChat.Aws.Tests.AppSyncEvents;
 

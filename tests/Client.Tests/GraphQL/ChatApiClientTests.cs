@@ -6,6 +6,7 @@ using AppSyncChat.Client.Errors;
 using AppSyncChat.Client.GraphQL;
 using AppSyncChat.Client.Tests.Support;
 using AppSyncChat.Contracts.Conversations;
+using AppSyncChat.Testing;
 
 namespace AppSyncChat.Client.Tests.GraphQL;
 

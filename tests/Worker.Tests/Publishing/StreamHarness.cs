@@ -1,4 +1,5 @@
 using AppSyncChat.Contracts.Streaming;
+using AppSyncChat.Testing;
 using AppSyncChat.Worker.Publishing;
 using AppSyncChat.Worker.Tests.Fakes;
 

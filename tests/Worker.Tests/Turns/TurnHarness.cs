@@ -1,5 +1,6 @@
 using AppSyncChat.Contracts.Queue;
 using AppSyncChat.Contracts.Streaming;
+using AppSyncChat.Testing;
 using AppSyncChat.Worker.Configuration;
 using AppSyncChat.Worker.Tests.Fakes;
 using AppSyncChat.Worker.Tools;
