@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using AppSyncChat.Client.Errors;
 using AppSyncChat.Client.GraphQL;
-using AppSyncChat.Client.Tests.Support;
 using AppSyncChat.Contracts.Conversations;
 using AppSyncChat.Testing;
 
