@@ -64,5 +64,5 @@ internal sealed class TurnHarness
     public List<StreamEvent> Events => Publisher.DeliveredSnapshot();
 
     public Task TextDeliveredAsync(string text) =>
-        Wait.UntilAsync(() => string.Concat(Events.OfType<TextDelta>().Select(d => d.Text)).Contains(text, StringComparison.Ordinal), $"text '{text}' to be published");
+        Eventually.TrueAsync(() => string.Concat(Events.OfType<TextDelta>().Select(d => d.Text)).Contains(text, StringComparison.Ordinal), $"text '{text}' to be published");
 }
