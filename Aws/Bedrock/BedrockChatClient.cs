@@ -98,6 +98,8 @@ public sealed class BedrockChatClient : IChatClient
                     toolBlocks[start.ContentBlockIndex] = (tool.ToolUseId, tool.Name, new StringBuilder());
                     break;
                 case ContentBlockDeltaEvent { Delta: { } delta } blockDelta:
+                    // Text deltas need no contentBlockStart: the service often sends none for text blocks
+                    // (aws-protocols.md §2.4, UNCONFIRMED), so blocks are keyed by index and text is emitted as it comes.
                     if (delta.Text is { } text)
                     {
                         update = NewUpdate([new TextContent(text)]);

@@ -13,6 +13,7 @@ namespace AppSyncChat.Aws.Lambda;
 public sealed partial class LambdaRuntimeLoop : IDisposable
 {
     private static readonly TimeSpan ShutdownReportTimeout = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan MaxTimer = TimeSpan.FromDays(24);
 
     private readonly LambdaRuntimeClient _client;
     private readonly LambdaHandler _handler;
@@ -123,8 +124,10 @@ public sealed partial class LambdaRuntimeLoop : IDisposable
 
     private async Task InvokeAsync(LambdaInvocation invocation, CancellationToken stopping)
     {
+        // Clamped: a timer cannot be set beyond ~49 days; Lambda's longest timeout is 15 minutes.
         var remaining = invocation.Deadline - _time.GetUtcNow();
-        using var deadline = new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, _time);
+        remaining = remaining < TimeSpan.Zero ? TimeSpan.Zero : remaining > MaxTimer ? MaxTimer : remaining;
+        using var deadline = new CancellationTokenSource(remaining, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, deadline.Token);
 
         LambdaTraceContext.Set(invocation.TraceId);

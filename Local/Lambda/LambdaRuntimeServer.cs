@@ -23,6 +23,7 @@ public sealed partial class LambdaRuntimeServer : IAsyncDisposable
     private readonly ILogger _logger;
     private int _waitingRuntimes;
     private int _disposed;
+    private LambdaInvokeResult? _unservedInitError;
 
     private LambdaRuntimeServer(WebApplication app, LambdaFunctionOptions function, TimeProvider time, ILogger logger)
     {
@@ -75,6 +76,12 @@ public sealed partial class LambdaRuntimeServer : IAsyncDisposable
     public async Task<LambdaInvokeResult> InvokeAsync(ReadOnlyMemory<byte> payload, string? traceHeader = null, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (Interlocked.Exchange(ref _unservedInitError, null) is { } initError)
+        {
+            // An environment failed to initialise while nothing was waiting: this invocation gets that failure.
+            return initError with { RequestId = Guid.NewGuid().ToString(), Duration = TimeSpan.Zero };
+        }
+
         var invocation = new PendingInvocation(Guid.NewGuid().ToString(), payload.ToArray(), LambdaTraceIds.Continue(traceHeader, _time), _time.GetTimestamp());
         if (!_queue.Writer.TryWrite(invocation))
         {
@@ -110,6 +117,8 @@ public sealed partial class LambdaRuntimeServer : IAsyncDisposable
 
     private async Task NextAsync(HttpContext context)
     {
+        // A runtime asking for work has initialised: an earlier init failure no longer stands for the function.
+        Interlocked.Exchange(ref _unservedInitError, null);
         Interlocked.Increment(ref _waitingRuntimes);
         PendingInvocation? invocation = null;
         try
@@ -220,13 +229,20 @@ public sealed partial class LambdaRuntimeServer : IAsyncDisposable
         var (payload, errorType) = await ReadErrorAsync(context).ConfigureAwait(false);
         LogInitError(_logger, Function.FunctionName, errorType ?? "-");
 
-        // Lambda serves an init failure to the invocation that triggered the init: fail what is waiting now.
+        // Lambda serves an init failure to the invocation that triggered the init: fail what is waiting now or,
+        // when nothing is and no healthy environment is idle, the next invocation.
+        var served = false;
         while (_queue.Reader.TryRead(out var queued))
         {
             if (queued.TryDispatch())
             {
-                queued.Complete(new LambdaInvokeResult(queued.RequestId, payload, "Unhandled", errorType, _time.GetElapsedTime(queued.StartedAt)));
+                served |= queued.Complete(new LambdaInvokeResult(queued.RequestId, payload, "Unhandled", errorType, _time.GetElapsedTime(queued.StartedAt)));
             }
+        }
+
+        if (!served && WaitingRuntimes == 0)
+        {
+            Volatile.Write(ref _unservedInitError, new LambdaInvokeResult("", payload, "Unhandled", errorType, TimeSpan.Zero));
         }
 
         await AcceptedAsync(context).ConfigureAwait(false);

@@ -110,6 +110,34 @@ public sealed class LambdaRuntimeLoopTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RunAsync_ClockReachesTheDeadline_HandlerTokenCancelledThenTimeoutReported()
+    {
+        var clock = new ManualClock(new DateTimeOffset(2026, 11, 21, 8, 0, 0, TimeSpan.Zero));
+        var handlerStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        CancellationToken handlerToken = default;
+        _ = LambdaRuntimeLoop.RunAsync(Settings(_server.HostAndPort), _ => Task.FromResult<LambdaHandler>(async (_, ct) =>
+        {
+            handlerToken = ct;
+            handlerStarted.SetResult();
+            await Task.Delay(Timeout.Infinite, ct);
+            return ReadOnlyMemory<byte>.Empty;
+        }), _stop.Token, new LambdaRuntimeOptions { TimeProvider = clock });
+
+        var result = _server.Enqueue("{}", clock.GetUtcNow().AddMinutes(15));
+        await handlerStarted.Task.WaitAsync(TestTimeout);
+        clock.Advance(TimeSpan.FromMinutes(14));
+        Assert.False(handlerToken.IsCancellationRequested);
+        Assert.False(result.IsCompleted);
+
+        clock.Advance(TimeSpan.FromMinutes(1));
+
+        Assert.True(handlerToken.IsCancellationRequested);
+        var posted = await result.WaitAsync(TestTimeout);
+        Assert.Equal("error", posted.Kind);
+        Assert.Equal(LambdaRuntimeNames.ErrorTypes.Timeout, posted.ErrorTypeHeader);
+    }
+
+    [Fact]
     public async Task RunAsync_InitialisationFails_PostsInitErrorAndThrows()
     {
         var settings = Settings(_server.HostAndPort);

@@ -41,6 +41,18 @@ public sealed class SqsMd5Tests
     }
 
     [Fact]
+    public void OfAttributes_NonAsciiStringValue_LengthPrefixIsTheUtf8ByteCount()
+    {
+        // Built by hand from the documented encoding: "é" is 1 UTF-16 char but 2 UTF-8 bytes.
+        byte[] encoding = [0, 0, 0, 1, (byte)'a', 0, 0, 0, 6, .. "String"u8, 1, 0, 0, 0, 2, 0xC3, 0xA9];
+#pragma warning disable CA5351 // MD5 is the algorithm under test.
+        var expected = Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(encoding));
+#pragma warning restore CA5351
+
+        Assert.Equal(expected, SqsMd5.OfAttributes(new Dictionary<string, SqsMessageAttribute> { ["a"] = new("String", "é") }));
+    }
+
+    [Fact]
     public void OfAttributes_NoAttributes_IsNull()
     {
         Assert.Null(SqsMd5.OfAttributes(new Dictionary<string, SqsMessageAttribute>()));

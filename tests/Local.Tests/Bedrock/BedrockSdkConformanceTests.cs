@@ -29,6 +29,14 @@ public sealed class BedrockSdkConformanceTests(BedrockSdkConformanceTests.Run ru
     }
 
     [Fact]
+    public void ConverseStream_TextAndToolTurns_CoverEveryStreamEventType()
+    {
+        var seen = Strings(run.Scenario("streamText"), "events").Concat(Strings(run.Scenario("streamToolUse"), "events")).ToHashSet();
+
+        Assert.Superset(new HashSet<string> { "messageStart", "contentBlockStart", "contentBlockDelta", "contentBlockStop", "messageStop", "metadata" }, seen);
+    }
+
+    [Fact]
     public void ConverseStream_ArnModelId_IsSignedAndRoutedAsOneSegment()
     {
         var result = run.Scenario("streamArnModel");

@@ -149,6 +149,29 @@ public sealed class InvokeApiServerTests : IAsyncLifetime
     private Task<HttpResponseMessage> InvokeAsync(string function, string body, params (string Name, string Value)[] headers) =>
         InvokeAsync(function, body, "", headers);
 
+    [Fact]
+    public async Task Invoke_FirstInitialisationFails_ErrorReturnedThenTheRestartedInstanceServes()
+    {
+        var attempts = 0;
+        var flaky = new TestFunction(_ => Interlocked.Increment(ref attempts) == 1
+            ? throw new InvalidOperationException("APPSYNCCHAT_TABLE_NAME is missing")
+            : (_, _) => Task.FromResult<ReadOnlyMemory<byte>>("\"ready\""u8.ToArray()));
+        await using var function = await HostedFunction.StartAsync(new LambdaFunctionOptions { FunctionName = "flaky" }, flaky.RunAsync,
+            new FunctionHostOptions { Instances = 1, RestartDelay = TimeSpan.FromSeconds(1) });
+        _invokeApi.Register(function.Server);
+
+        using var first = await InvokeAsync("flaky", "{}");
+        var firstBody = await first.Content.ReadAsStringAsync();
+        using var second = await InvokeAsync("flaky", "{}");
+
+        Assert.Equal("Unhandled", first.Headers.GetValues("X-Amz-Function-Error").Single());
+        Assert.Contains("APPSYNCCHAT_TABLE_NAME is missing", firstBody, StringComparison.Ordinal);
+        Assert.False(second.Headers.Contains("X-Amz-Function-Error"));
+        Assert.Equal("\"ready\"", await second.Content.ReadAsStringAsync());
+        Assert.Equal(1, function.Host.Failures);
+        Assert.IsType<LambdaInitializationException>(function.Host.LastFailure);
+    }
+
     private async Task<HttpResponseMessage> InvokeAsync(string function, string body, string query, params (string Name, string Value)[] headers)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_invokeApi.Endpoint, $"/2015-03-31/functions/{function}/invocations{query}"))

@@ -114,6 +114,27 @@ public sealed class SqsEventSourceMappingTests(LocalSqsFixture sqs) : IClassFixt
     }
 
     [Fact]
+    public async Task Mapping_MoreMessagesThanBatchSize_EveryBatchWithinTheSize()
+    {
+        var queueUrl = await CreateQueueAsync(visibilitySeconds: 30);
+        for (var i = 0; i < 7; i++)
+        {
+            await _client.SendMessageAsync(new SqsSendRequest(queueUrl, $"m{i}"), CancellationToken.None);
+        }
+
+        await using var stack = await StartAsync(queueUrl, new SqsEventSourceMappingOptions { QueueUrl = queueUrl, BatchSize = 3, MaximumBatchingWindow = TimeSpan.FromSeconds(1), MaximumConcurrency = 2 },
+            (_, _) => Outcome.Succeed);
+
+        await Eventually.TrueAsync(() => stack.Mapping.Statistics.RecordsSucceeded == 7, Wait, "all seven records processed", () => Describe(stack));
+
+        var sizes = _invocations.Select(i => i.Event.Records.Count).ToList();
+        Assert.All(sizes, size => Assert.InRange(size, 1, 3));
+        Assert.Equal(3, sizes.Max()); // records already in the queue fill a batch
+        Assert.Equal(7, sizes.Sum());
+        Assert.All(_deliveries.Values, n => Assert.Equal(1, n));
+    }
+
+    [Fact]
     public async Task Mapping_FunctionAlwaysFails_QueueRedrivesTheMessageToTheDlq()
     {
         var dlqUrl = await _client.CreateQueueAsync($"dlq-{Guid.NewGuid():N}", null, CancellationToken.None);
