@@ -1,2 +1,3 @@
-Console.Error.WriteLine("Not built yet.");
-return 1;
+using AppSyncChat.Bench;
+
+return await BenchCommand.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);

@@ -5,6 +5,7 @@ namespace AppSyncChat.Local.Bedrock;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(EmulatorRequestInfo))]
 [JsonSerializable(typeof(EmulatorErrorBody))]
+[JsonSerializable(typeof(List<EmulatorRequestSummary>))]
 [JsonSerializable(typeof(string))]
 internal sealed partial class BedrockEmulatorJsonContext : JsonSerializerContext;
 

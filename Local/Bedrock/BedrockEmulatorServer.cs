@@ -38,6 +38,7 @@ public sealed class BedrockEmulatorServer : IAsyncDisposable
 
         var app = builder.Build();
         var handler = new ConverseHandler(options, new RequestLog(options.RequestLogCapacity));
+        app.MapGet(RequestInfoPath.TrimEnd('/'), (HttpContext context) => handler.HandleRequestListAsync(context));
         app.MapGet(RequestInfoPath + "{requestId}", (HttpContext context, string requestId) => handler.HandleRequestInfoAsync(context, requestId));
         app.MapPost("/model/{**rest}", (HttpContext context) => handler.HandleAsync(context));
 

@@ -51,6 +51,7 @@ internal sealed class ConverseHandler(BedrockEmulatorOptions options, RequestLog
             {
                 converse = ConverseRequestValidator.Parse(request.Body.Span);
                 (directives, prompt) = EmulatorDirectives.Parse(LastUserText(converse));
+                record.SetPrompt(prompt);
                 if (directives.Fault == EmulatorFault.Validation)
                 {
                     throw new EmulatorValidationException("Injected validation error ([[fault=validation]]).");
@@ -103,6 +104,12 @@ internal sealed class ConverseHandler(BedrockEmulatorOptions options, RequestLog
         {
             await WriteErrorAsync(context, 404, BedrockWireNames.ResourceNotFoundException, $"No recent request with id '{requestId}'.");
         }
+    }
+
+    public async Task HandleRequestListAsync(HttpContext context)
+    {
+        context.Response.ContentType = BedrockWireNames.JsonContentType;
+        await context.Response.WriteAsync(JsonSerializer.Serialize(log.List(), BedrockEmulatorJsonContext.Default.ListEmulatorRequestSummary), context.RequestAborted);
     }
 
     private async Task StreamAsync(HttpContext context, ModelPlan plan, EmulatorDirectives directives, TokenSchedule schedule, RequestRecord record, CancellationToken cancellationToken)

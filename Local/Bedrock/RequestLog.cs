@@ -15,7 +15,21 @@ public sealed record EmulatorRequestInfo(
     DateTimeOffset? CompletedAt,
     string Outcome,
     string? StopReason,
-    IReadOnlyList<EmittedToken> Tokens);
+    IReadOnlyList<EmittedToken> Tokens)
+{
+    /// <summary>The last user message text as the model saw it (directives stripped); null before it was parsed.</summary>
+    public string? Prompt { get; init; }
+}
+
+/// <summary>One entry of <c>GET /_emulator/requests</c> (the ring, oldest first, without the tokens).</summary>
+public sealed record EmulatorRequestSummary(
+    string RequestId,
+    DateTimeOffset ReceivedAt,
+    DateTimeOffset? FirstTokenAt,
+    DateTimeOffset? CompletedAt,
+    string Outcome,
+    int TokenCount,
+    string? Prompt);
 
 /// <summary>A live record of one request; thread-safe (the stream writes, the endpoint reads).</summary>
 internal sealed class RequestRecord(string requestId, string operation, string modelId, DateTimeOffset receivedAt)
@@ -25,8 +39,26 @@ internal sealed class RequestRecord(string requestId, string operation, string m
     private DateTimeOffset? _completedAt;
     private string _outcome = "running";
     private string? _stopReason;
+    private string? _prompt;
 
     public string RequestId => requestId;
+
+    /// <summary>Recorded once the request is parsed, so a caller (the benchmark) can find the request of a given prompt.</summary>
+    public void SetPrompt(string prompt)
+    {
+        lock (_lock)
+        {
+            _prompt = prompt;
+        }
+    }
+
+    public EmulatorRequestSummary Summary()
+    {
+        lock (_lock)
+        {
+            return new EmulatorRequestSummary(requestId, receivedAt, _tokens.Count > 0 ? _tokens[0].EmittedAt : null, _completedAt, _outcome, _tokens.Count, _prompt);
+        }
+    }
 
     public void Token(string text, DateTimeOffset at)
     {
@@ -53,7 +85,7 @@ internal sealed class RequestRecord(string requestId, string operation, string m
     {
         lock (_lock)
         {
-            return new EmulatorRequestInfo(requestId, operation, modelId, receivedAt, _tokens.Count > 0 ? _tokens[0].EmittedAt : null, _completedAt, _outcome, _stopReason, [.. _tokens]);
+            return new EmulatorRequestInfo(requestId, operation, modelId, receivedAt, _tokens.Count > 0 ? _tokens[0].EmittedAt : null, _completedAt, _outcome, _stopReason, [.. _tokens]) { Prompt = _prompt };
         }
     }
 }
@@ -78,4 +110,19 @@ internal sealed class RequestLog(int capacity)
     }
 
     public EmulatorRequestInfo? Find(string requestId) => _records.TryGetValue(requestId, out var record) ? record.Snapshot() : null;
+
+    /// <summary>Summaries of the requests still in the ring, oldest first.</summary>
+    public List<EmulatorRequestSummary> List()
+    {
+        var list = new List<EmulatorRequestSummary>();
+        foreach (var id in _order)
+        {
+            if (_records.TryGetValue(id, out var record))
+            {
+                list.Add(record.Summary());
+            }
+        }
+
+        return list;
+    }
 }

@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using AppSyncChat.Aws.Signing;
+using AppSyncChat.Aws.Sqs;
+using AppSyncChat.Contracts.Configuration;
+using AppSyncChat.Local.Lambda;
+using AppSyncChat.Worker;
+using Amazon.Runtime;
+
+namespace AppSyncChat.Bench.Hosting;
+
+/// <summary>How to start the Worker under test.</summary>
+public sealed record WorkerLaunch
+{
+    public required StackInfo Stack { get; init; }
+
+    /// <summary><c>coalesced</c>, <c>per-delta</c>, <c>sentence</c> or <c>final-only</c> (APPSYNCCHAT_PUBLISH_STRATEGY).</summary>
+    public required string Strategy { get; init; }
+
+    /// <summary>Lambda instances (and the event-source mapping's maximum concurrency).</summary>
+    public int Instances { get; init; } = 10;
+
+    public int BatchSize { get; init; } = 10;
+}
+
+/// <summary>
+/// The Worker function hosted the way Lambda hosts it (our Runtime API emulator, an SQS event-source
+/// mapping of the bench queue), in whatever process calls <see cref="StartAsync"/>. Measures the time
+/// from the entry point's call to its first poll of the Runtime API.
+/// </summary>
+public sealed class WorkerService : IAsyncDisposable
+{
+    private readonly LambdaRuntimeServer _server;
+    private readonly FunctionHost _host;
+    private readonly SqsEventSourceMapping _mapping;
+    private readonly SqsClient _sqs;
+
+    private WorkerService(LambdaRuntimeServer server, FunctionHost host, SqsEventSourceMapping mapping, SqsClient sqs, double entryToFirstPollMs, double processStartToFirstPollMs)
+    {
+        _server = server;
+        _host = host;
+        _mapping = mapping;
+        _sqs = sqs;
+        EntryToFirstPollMs = entryToFirstPollMs;
+        ProcessStartToFirstPollMs = processStartToFirstPollMs;
+    }
+
+    public double EntryToFirstPollMs { get; }
+
+    public double ProcessStartToFirstPollMs { get; }
+
+    public long Invocations => _mapping.Statistics.Invocations;
+
+    public long RecordsFailed => _mapping.Statistics.RecordsFailed;
+
+    public static async Task<WorkerService> StartAsync(WorkerLaunch launch, CancellationToken cancellationToken)
+    {
+        var s = launch.Stack;
+        var settings = new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            [SettingNames.Region] = s.Region,
+            [AwsCredentialsFactory.AccessKeyId] = s.AccessKeyId,
+            [AwsCredentialsFactory.SecretAccessKey] = s.SecretAccessKey,
+            [SettingNames.TableName] = s.TableName,
+            [SettingNames.QueueUrl] = s.QueueUrl,
+            [SettingNames.DefaultModelId] = s.ModelId,
+            [SettingNames.DynamoDbEndpoint] = s.DynamoDbUrl,
+            [SettingNames.SqsEndpoint] = s.SqsUrl,
+            [SettingNames.BedrockEndpoint] = s.BedrockUrl,
+            [SettingNames.EventsHttpEndpoint] = s.EventsHttpUrl,
+            [SettingNames.PublishStrategy] = launch.Strategy,
+            [SettingNames.LogFormat] = "text",
+            ["AWS_EC2_METADATA_DISABLED"] = "true",
+        };
+        var function = new LambdaFunctionOptions { FunctionName = "appsyncchat-bench-worker", Timeout = TimeSpan.FromMinutes(2), Region = s.Region };
+        var server = await LambdaRuntimeServer.StartAsync(function, cancellationToken: cancellationToken).ConfigureAwait(false);
+        FunctionHost? host = null;
+        SqsClient? sqs = null;
+        try
+        {
+            var entry = Stopwatch.StartNew();
+            host = FunctionHost.Start(server, WorkerFunction.RunAsync, new FunctionHostOptions { Instances = launch.Instances, Settings = settings });
+            while (server.WaitingRuntimes == 0)
+            {
+                if (entry.Elapsed > TimeSpan.FromSeconds(60))
+                {
+                    throw new TimeoutException($"The Worker did not poll the Runtime API within a minute (host failures: {host.Failures}, last: {host.LastFailure?.Message}).");
+                }
+
+                await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+            }
+
+            var entryToFirstPoll = entry.Elapsed.TotalMilliseconds;
+            var processStartToFirstPoll = (DateTime.Now - Process.GetCurrentProcess().StartTime).TotalMilliseconds;
+            sqs = SqsClient.Create(new BasicAWSCredentials(s.AccessKeyId, s.SecretAccessKey), s.Region, new Uri(s.SqsUrl));
+            var mapping = await SqsEventSourceMapping.StartAsync(
+                sqs,
+                server,
+                new SqsEventSourceMappingOptions
+                {
+                    QueueUrl = s.QueueUrl,
+                    BatchSize = launch.BatchSize,
+                    MaximumConcurrency = launch.Instances,
+                    ReportBatchItemFailures = true,
+                    Region = s.Region,
+                },
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+            return new WorkerService(server, host, mapping, sqs, entryToFirstPoll, processStartToFirstPoll);
+        }
+        catch
+        {
+            sqs?.Dispose();
+            if (host is not null)
+            {
+                await host.DisposeAsync().ConfigureAwait(false);
+            }
+
+            await server.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _mapping.DisposeAsync().ConfigureAwait(false);
+        await _host.DisposeAsync().ConfigureAwait(false);
+        await _server.DisposeAsync().ConfigureAwait(false);
+        _sqs.Dispose();
+    }
+}

@@ -1,0 +1,89 @@
+using AppSyncChat.Bench.Hosting;
+
+namespace AppSyncChat.Bench.Load;
+
+/// <summary>What one run measures. <see cref="Quick"/> ≈ 2 minutes on 2 cores; <see cref="Full"/> adds 1,000 conversations and more baselines.</summary>
+public sealed record BenchPlan
+{
+    public required string Mode { get; init; }
+
+    public required ModelPacing Pacing { get; init; }
+
+    /// <summary>Ours first; the baselines after it.</summary>
+    public IReadOnlyList<string> Strategies { get; init; } = ["coalesced", "per-delta", "sentence", "final-only"];
+
+    public required int[] ChatLevels { get; init; }
+
+    public int ViewersPerConversation { get; init; } = 3;
+
+    public required int[] FanOutLevels { get; init; }
+
+    public required int CancelConversations { get; init; }
+
+    /// <summary>When the cancel workload calls stopGeneration: this long after the first text reached a viewer.</summary>
+    public TimeSpan CancelAfterFirstText { get; init; } = TimeSpan.FromMilliseconds(1500);
+
+    /// <summary>Chat levels the baselines run (ours runs every level).</summary>
+    public required int[] BaselineChatLevels { get; init; }
+
+    public required int[] BaselineFanOutLevels { get; init; }
+
+    /// <summary>Conversations of the memory probe (ours only; 0 skips it).</summary>
+    public int MemoryProbeConversations { get; init; }
+
+    /// <summary>Run the stack and the Worker inside this process (smoke test) instead of child processes.</summary>
+    public bool InProcess { get; init; }
+
+    public int ApiConcurrency { get; init; } = 32;
+
+    public int BatchSize { get; init; } = 10;
+
+    public static ModelPacing Realistic { get; } = new(TimeSpan.FromMilliseconds(600), 80, 500);
+
+    public static BenchPlan Quick() => new()
+    {
+        Mode = "quick",
+        Pacing = Realistic,
+        ChatLevels = [1, 10, 100],
+        FanOutLevels = [1, 10, 100, 500],
+        CancelConversations = 10,
+        BaselineChatLevels = [100],
+        BaselineFanOutLevels = [],
+        MemoryProbeConversations = 100,
+    };
+
+    public static BenchPlan Full() => new()
+    {
+        Mode = "full",
+        Pacing = Realistic,
+        ChatLevels = [1, 10, 100, 1000],
+        FanOutLevels = [1, 10, 100, 500],
+        CancelConversations = 50,
+        BaselineChatLevels = [10, 100],
+        BaselineFanOutLevels = [100],
+        MemoryProbeConversations = 1000,
+    };
+
+    /// <summary>Seconds, not minutes: a fast model, few viewers, in one process (the CI smoke check; no thresholds).</summary>
+    public static BenchPlan Smoke() => new()
+    {
+        Mode = "smoke",
+        Pacing = new ModelPacing(TimeSpan.FromMilliseconds(50), 400, 40),
+        Strategies = ["coalesced", "per-delta"],
+        ChatLevels = [2],
+        ViewersPerConversation = 2,
+        FanOutLevels = [3],
+        CancelConversations = 1,
+        CancelAfterFirstText = TimeSpan.FromMilliseconds(20),
+        BaselineChatLevels = [2],
+        BaselineFanOutLevels = [],
+        MemoryProbeConversations = 0,
+        InProcess = true,
+        ApiConcurrency = 4,
+    };
+
+    public int MaxConcurrentTurns => new[] { ChatLevels.DefaultIfEmpty(1).Max(), CancelConversations, MemoryProbeConversations, 1 }.Max();
+
+    /// <summary>Lambda instances for the Worker: enough partly filled batches of <see cref="BatchSize"/> for the largest level.</summary>
+    public int WorkerInstances => Math.Clamp((MaxConcurrentTurns + BatchSize - 1) / BatchSize * 2, 4, 200);
+}

@@ -1,0 +1,524 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using AppSyncChat.Bench.Hosting;
+using AppSyncChat.Bench.Metrics;
+using AppSyncChat.Client.GraphQL;
+using AppSyncChat.Contracts.Conversations;
+
+namespace AppSyncChat.Bench.Load;
+
+/// <summary>
+/// Runs a <see cref="BenchPlan"/>: starts the stack (child process), then per publish strategy a Worker
+/// (child process), runs the workloads with simulated viewers in this process, and measures.
+/// </summary>
+public sealed class BenchRunner : IAsyncDisposable
+{
+    private static readonly string[] FinalStatuses = [MessageStatus.Completed, MessageStatus.Cancelled, MessageStatus.Failed, MessageStatus.Interrupted];
+
+    private readonly BenchPlan _plan;
+    private readonly Action<string> _progress;
+    private readonly string _runTag;
+    private readonly HttpClient _http;
+    private readonly List<string> _conversations = [];
+    private IBenchPart? _stackPart;
+    private IBenchPart? _workerPart;
+    private StackInfo? _stack;
+    private ChatApiClient? _api;
+    private int _turnCounter;
+
+    public BenchRunner(BenchPlan plan, Action<string> progress)
+    {
+        _plan = plan;
+        _progress = progress;
+        _runTag = DateTimeOffset.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture);
+        _http = new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+        {
+            Timeout = TimeSpan.FromSeconds(60),
+        };
+    }
+
+    public List<WorkerStartup> WorkerStartups { get; } = [];
+
+    public double StackStartMs { get; private set; }
+
+    private StackInfo Stack => _stack ?? throw new InvalidOperationException("The stack is not started.");
+
+    private ChatApiClient Api => _api ?? throw new InvalidOperationException("The stack is not started.");
+
+    private IBenchPart WorkerPart => _workerPart ?? throw new InvalidOperationException("No Worker is running.");
+
+    public async Task<List<WorkloadResult>> RunAsync(CancellationToken cancellationToken)
+    {
+        var results = new List<WorkloadResult>();
+        await StartStackAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var strategy in _plan.Strategies)
+        {
+            var ours = strategy == _plan.Strategies[0];
+            await StartWorkerAsync(strategy, cancellationToken).ConfigureAwait(false);
+            if (_conversations.Count == 0)
+            {
+                await CreateConversationsAsync(Math.Max(_plan.MaxConcurrentTurns, 1), cancellationToken).ConfigureAwait(false);
+            }
+
+            foreach (var n in ours ? _plan.ChatLevels : _plan.BaselineChatLevels)
+            {
+                results.Add(await RunTurnsAsync("chat", strategy, n, _plan.ViewersPerConversation, cancellationToken).ConfigureAwait(false));
+            }
+
+            foreach (var viewers in ours ? _plan.FanOutLevels : _plan.BaselineFanOutLevels)
+            {
+                results.Add(await RunTurnsAsync("fan-out", strategy, 1, viewers, cancellationToken).ConfigureAwait(false));
+            }
+
+            if (ours && _plan.CancelConversations > 0)
+            {
+                results.Add(await RunTurnsAsync("cancel", strategy, _plan.CancelConversations, _plan.ViewersPerConversation, cancellationToken).ConfigureAwait(false));
+            }
+
+            if (ours && _plan.MemoryProbeConversations > 0)
+            {
+                results.Add(await RunTurnsAsync("memory", strategy, _plan.MemoryProbeConversations, 1, cancellationToken).ConfigureAwait(false));
+            }
+
+            await StopWorkerAsync().ConfigureAwait(false);
+        }
+
+        return results;
+    }
+
+    private async Task StartStackAsync(CancellationToken cancellationToken)
+    {
+        _progress($"starting the Local stack ({(_plan.InProcess ? "in this process" : "child process")})…");
+        if (_plan.InProcess)
+        {
+            var service = await StackService.StartAsync(_plan.Pacing, _plan.ApiConcurrency, cancellationToken).ConfigureAwait(false);
+            _stackPart = new InProcessPart(service, full => ProcessStats.Current(full));
+            _stack = service.Info;
+        }
+        else
+        {
+            var child = await ChildPart.StartAsync("stack", ChildRole.PacingArgument(_plan.Pacing, _plan.ApiConcurrency), TimeSpan.FromMinutes(3), cancellationToken).ConfigureAwait(false);
+            _stackPart = child;
+            _stack = JsonSerializer.Deserialize(child.ReadyPayload, HostingJsonContext.Default.StackInfo) ?? throw new InvalidOperationException("The stack process sent no endpoints.");
+        }
+
+        StackStartMs = Stack.StartMs;
+        _api = new ChatApiClient(_http, new Uri(Stack.GraphqlUrl), GraphQLAuth.ApiKey(Stack.GraphqlApiKey), TimeSpan.FromSeconds(60));
+        _progress($"stack ready in {Stack.StartMs:0} ms (GraphQL {Stack.GraphqlUrl}, Events {Stack.EventsHttpUrl}, Bedrock {Stack.BedrockUrl})");
+    }
+
+    private async Task StartWorkerAsync(string strategy, CancellationToken cancellationToken)
+    {
+        var launch = new WorkerLaunch { Stack = Stack, Strategy = strategy, Instances = _plan.WorkerInstances, BatchSize = _plan.BatchSize };
+        PartStats ready;
+        if (_plan.InProcess)
+        {
+            var service = await WorkerService.StartAsync(launch, cancellationToken).ConfigureAwait(false);
+            _workerPart = new InProcessPart(service, full => ChildRole.WorkerStats(service, full));
+            ready = ChildRole.WorkerStats(service, false);
+        }
+        else
+        {
+            var json = JsonSerializer.Serialize(launch, HostingJsonContext.Default.WorkerLaunch);
+            var child = await ChildPart.StartAsync("worker", json, TimeSpan.FromMinutes(2), cancellationToken).ConfigureAwait(false);
+            _workerPart = child;
+            ready = JsonSerializer.Deserialize(child.ReadyPayload, HostingJsonContext.Default.PartStats) ?? throw new InvalidOperationException("The Worker process sent no figures.");
+        }
+
+        WorkerStartups.Add(new WorkerStartup(strategy, ready.EntryToFirstPollMs ?? double.NaN, _plan.InProcess ? null : ready.ProcessStartToFirstPollMs, !_plan.InProcess));
+        _progress($"worker '{strategy}' ready: entry → first poll {ready.EntryToFirstPollMs:0.0} ms, process start → first poll {ready.ProcessStartToFirstPollMs:0} ms ({_plan.WorkerInstances} instances, batch {_plan.BatchSize})");
+    }
+
+    private async Task StopWorkerAsync()
+    {
+        if (_workerPart is not null)
+        {
+            await _workerPart.DisposeAsync().ConfigureAwait(false);
+            _workerPart = null;
+        }
+    }
+
+    /// <summary>Conversations are created once (a short first turn each) and reused by every level.</summary>
+    private async Task CreateConversationsAsync(int count, CancellationToken cancellationToken)
+    {
+        _progress($"creating {count} conversations…");
+        var ids = new string[count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (i, ct) =>
+        {
+            var result = await Api.SendMessageAsync(
+                new SendMessageInput { Text = $"Hello from the benchmark, conversation {i}. [[ttft=0]] [[rate=5000]] [[tokens=3]]", ClientRequestId = NewRequestId() },
+                ct).ConfigureAwait(false);
+            ids[i] = result.ConversationId;
+            await WaitFinalAsync(result.ConversationId, result.AssistantMessageId, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+        _conversations.AddRange(ids);
+    }
+
+    private async Task<Message?> WaitFinalAsync(string conversationId, string messageId, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.StartNew();
+        Message? message = null;
+        while (deadline.Elapsed < timeout)
+        {
+            var conversation = await Api.GetConversationAsync(conversationId, 4, cancellationToken).ConfigureAwait(false);
+            message = conversation?.Messages.FirstOrDefault(m => m.MessageId == messageId);
+            if (message is not null && FinalStatuses.Contains(message.Status))
+            {
+                return message;
+            }
+
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
+
+        return message;
+    }
+
+    private string NewRequestId() => $"bench-{_runTag}-{Interlocked.Increment(ref _turnCounter)}";
+
+    private sealed class Turn(string conversationId, string marker)
+    {
+        public string ConversationId { get; } = conversationId;
+
+        public string Marker { get; } = marker;
+
+        public List<Viewer> Viewers { get; } = [];
+
+        public DateTimeOffset SentAt { get; set; }
+
+        public DateTimeOffset? StopAt { get; set; }
+
+        public string? MessageId { get; set; }
+
+        public string? Error { get; set; }
+    }
+
+    private async Task<WorkloadResult> RunTurnsAsync(string workload, string strategy, int conversations, int viewersPerConversation, CancellationToken cancellationToken)
+    {
+        _progress($"{strategy,-10} {workload,-7} {conversations,4} conversation(s) × {viewersPerConversation} viewer(s)…");
+        var turns = Enumerable.Range(0, conversations)
+            .Select(i => new Turn(_conversations[i], $"m{_runTag}x{Interlocked.Increment(ref _turnCounter)}"))
+            .ToList();
+        var notes = new List<string>();
+
+        // 1. Viewers connect and subscribe before anything is sent.
+        var http = new Uri(Stack.EventsHttpUrl);
+        var realtime = new Uri(Stack.EventsRealtimeUrl);
+        var slots = turns.SelectMany(t => Enumerable.Range(0, viewersPerConversation).Select(_ => t)).ToList();
+        await Parallel.ForEachAsync(slots, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (turn, ct) =>
+        {
+            var viewer = await Viewer.ConnectAsync(http, realtime, Stack.EventsApiKey, turn.ConversationId, ct).ConfigureAwait(false);
+            lock (turn.Viewers)
+            {
+                turn.Viewers.Add(viewer);
+            }
+        }).ConfigureAwait(false);
+
+        try
+        {
+            // 2. Counters before.
+            var memory = workload == "memory";
+            var eventsBefore = await EventsStatsAsync(cancellationToken).ConfigureAwait(false);
+            var workerBefore = await WorkerPart.StatsAsync(memory, cancellationToken).ConfigureAwait(false);
+            var stackBefore = await StackPartStatsAsync(cancellationToken).ConfigureAwait(false);
+            var sidecarBefore = ProcessStats.CpuMsOf(Stack.SidecarProcessId) ?? 0;
+            var selfBefore = ProcessStats.Current(false).CpuMs;
+            var wall = Stopwatch.StartNew();
+
+            // 3. Every conversation sends at once.
+            var prompt = "explain how a streamed answer reaches every viewer of a conversation";
+            var sends = turns.Select(async turn =>
+            {
+                try
+                {
+                    turn.SentAt = DateTimeOffset.UtcNow;
+                    var result = await Api.SendMessageAsync(
+                        new SendMessageInput
+                        {
+                            ConversationId = turn.ConversationId,
+                            Text = $"Benchmark {turn.Marker}: {prompt}. {_plan.Pacing.Directives}",
+                            ClientRequestId = NewRequestId(),
+                        },
+                        cancellationToken).ConfigureAwait(false);
+                    turn.MessageId = result.AssistantMessageId;
+                    if (workload == "cancel")
+                    {
+                        await CancelMidAnswerAsync(turn, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    turn.Error = ex.GetType().Name + ": " + ex.Message;
+                }
+            }).ToList();
+
+            // 4. The memory probe samples the Worker in the middle of the answers.
+            PartStats? workerMiddle = null;
+            if (memory)
+            {
+                var middle = _plan.Pacing.TimeToFirstToken + TimeSpan.FromSeconds(_plan.Pacing.AnswerTokens / _plan.Pacing.TokensPerSecond / 2);
+                await Task.Delay(middle, cancellationToken).ConfigureAwait(false);
+                workerMiddle = await WorkerPart.StatsAsync(true, cancellationToken).ConfigureAwait(false);
+            }
+
+            await Task.WhenAll(sends).ConfigureAwait(false);
+
+            // 5. Wait for every viewer's terminal event (bounded).
+            var answerTime = _plan.Pacing.TimeToFirstToken + TimeSpan.FromSeconds(_plan.Pacing.AnswerTokens / _plan.Pacing.TokensPerSecond);
+            var waitAll = Task.WhenAll(turns.SelectMany(t => t.Viewers).Select(v => v.Terminal));
+            var limit = answerTime + TimeSpan.FromSeconds(30 + (conversations * viewersPerConversation / 50.0));
+            if (await Task.WhenAny(waitAll, Task.Delay(limit, cancellationToken)).ConfigureAwait(false) != waitAll)
+            {
+                notes.Add($"Not every viewer saw a terminal event within {limit.TotalSeconds:0} s.");
+            }
+
+            var duration = wall.Elapsed;
+            var eventsAfter = await EventsStatsAsync(cancellationToken).ConfigureAwait(false);
+            var workerAfter = await WorkerPart.StatsAsync(false, cancellationToken).ConfigureAwait(false);
+            var stackAfter = await StackPartStatsAsync(cancellationToken).ConfigureAwait(false);
+            var sidecarAfter = ProcessStats.CpuMsOf(Stack.SidecarProcessId) ?? 0;
+            var selfAfter = ProcessStats.Current(false).CpuMs;
+
+            // 6. Stored texts and the model's token times.
+            var stored = new Dictionary<Turn, Message?>();
+            await Parallel.ForEachAsync(turns.Where(t => t.MessageId is not null), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (turn, ct) =>
+            {
+                var message = await WaitFinalAsync(turn.ConversationId, turn.MessageId!, TimeSpan.FromSeconds(20), ct).ConfigureAwait(false);
+                lock (stored)
+                {
+                    stored[turn] = message;
+                }
+            }).ConfigureAwait(false);
+            var models = await ModelTurnsAsync(turns, cancellationToken).ConfigureAwait(false);
+
+            // 7. Analysis.
+            var added = new List<double>();
+            var lag = new List<double>();
+            var overhead = new List<double>();
+            var cancelLast = new List<double>();
+            var cancelTerminal = new List<double>();
+            long events = 0, textEvents = 0, modelTokens = 0;
+            int viewersChecked = 0, mismatches = 0, noTerminal = 0, gaps = 0, storedVsModel = 0, notFinal = 0;
+            foreach (var turn in turns)
+            {
+                if (turn.Error is not null)
+                {
+                    notes.Add($"{turn.ConversationId}: {turn.Error}");
+                }
+
+                stored.TryGetValue(turn, out var message);
+                models.TryGetValue(turn.Marker, out var model);
+                if (message is null || !FinalStatuses.Contains(message.Status))
+                {
+                    notFinal++;
+                }
+
+                if (model is not null)
+                {
+                    modelTokens += model.Tokens;
+                    if (message is { Status: MessageStatus.Completed } && message.Text != model.Text)
+                    {
+                        storedVsModel++;
+                    }
+                }
+
+                foreach (var viewer in turn.Viewers)
+                {
+                    viewersChecked++;
+                    if (turn.MessageId is null)
+                    {
+                        mismatches++;
+                        continue;
+                    }
+
+                    var trace = ViewerTrace.Parse(viewer.Events(), turn.MessageId);
+                    events += trace.Events;
+                    textEvents += trace.TextEvents;
+                    var bad = false;
+                    if (trace.TerminalAt is null)
+                    {
+                        noTerminal++;
+                        bad = true;
+                    }
+
+                    if (trace.Gap)
+                    {
+                        gaps++;
+                        bad = true;
+                    }
+
+                    if (message is null || trace.Text != message.Text)
+                    {
+                        bad = true;
+                    }
+
+                    if (bad)
+                    {
+                        mismatches++;
+                    }
+
+                    if (model is not null && trace.FirstTextAt is { } firstText && model.FirstTokenAt is { } firstToken)
+                    {
+                        added.Add((firstText - firstToken).TotalMilliseconds);
+                        overhead.Add((firstText - turn.SentAt).TotalMilliseconds - (firstToken - model.ReceivedAt).TotalMilliseconds);
+                    }
+
+                    if (model is not null)
+                    {
+                        foreach (var (at, offset, text) in trace.Pieces)
+                        {
+                            for (var c = 0; c < text.Length; c++)
+                            {
+                                if (model.EmittedAtChar(offset + c) is { } emitted)
+                                {
+                                    lag.Add((at - emitted).TotalMilliseconds);
+                                }
+                            }
+                        }
+                    }
+
+                    if (turn.StopAt is { } stopAt)
+                    {
+                        cancelLast.Add(trace.LastTextAt is { } last ? Math.Max(0, (last - stopAt).TotalMilliseconds) : 0);
+                        if (trace.TerminalAt is { } terminal)
+                        {
+                            cancelTerminal.Add((terminal - stopAt).TotalMilliseconds);
+                        }
+                    }
+                }
+            }
+
+            var answers = Math.Max(1, turns.Count(t => t.MessageId is not null));
+            var inbound = eventsAfter.InboundEvents - eventsBefore.InboundEvents;
+            var outbound = eventsAfter.OutboundMessages - eventsBefore.OutboundMessages;
+            var workerCpu = workerAfter.CpuMs - workerBefore.CpuMs;
+            var result = new WorkloadResult
+            {
+                Workload = workload,
+                Strategy = strategy,
+                Conversations = conversations,
+                ViewersPerConversation = viewersPerConversation,
+                DurationMs = Math.Round(duration.TotalMilliseconds),
+                AddedFirstTokenMs = Distribution.Of(added),
+                CharLagMs = Distribution.Of(lag),
+                RequestToFirstTextOverheadMs = Distribution.Of(overhead),
+                CancelToLastTextMs = Distribution.Of(cancelLast),
+                CancelToTerminalMs = Distribution.Of(cancelTerminal),
+                EventsPerAnswerAtViewer = Math.Round((double)events / Math.Max(1, viewersChecked), 2),
+                TextEventsPerAnswerAtViewer = Math.Round((double)textEvents / Math.Max(1, viewersChecked), 2),
+                PublishRequestsPerAnswer = Math.Round((double)(eventsAfter.PublishRequests - eventsBefore.PublishRequests) / answers, 2),
+                InboundEventsPerAnswer = Math.Round((double)inbound / answers, 2),
+                OutboundMessagesPerAnswer = Math.Round((double)outbound / answers, 2),
+                OperationsPerAnswer = Math.Round((double)(inbound + outbound) / answers, 2),
+                ModelTokens = modelTokens,
+                WorkerCpuMs = Math.Round(workerCpu),
+                WorkerCpuMsPer1000Tokens = modelTokens == 0 ? 0 : Math.Round(workerCpu / (modelTokens / 1000.0), 1),
+                WorkerSeparate = WorkerPart.Separate,
+                StackCpuMs = Math.Round(stackAfter.CpuMs - stackBefore.CpuMs),
+                SidecarCpuMs = Math.Round(sidecarAfter - sidecarBefore),
+                LoadGeneratorCpuMs = Math.Round(selfAfter - selfBefore),
+                WallCpuCapacityMs = Math.Round(duration.TotalMilliseconds * Environment.ProcessorCount),
+                WorkerManagedBytesPerConversation = workerMiddle is null ? null : Math.Round((double)(workerMiddle.ManagedBytes - workerBefore.ManagedBytes) / conversations),
+                WorkerWorkingSetBytesPerConversation = workerMiddle is null ? null : Math.Round((double)(workerMiddle.WorkingSetBytes - workerBefore.WorkingSetBytes) / conversations),
+                ViewersChecked = viewersChecked,
+                Mismatches = mismatches,
+                ViewersWithoutTerminal = noTerminal,
+                ViewersWithGap = gaps,
+                StoredVsModelMismatches = storedVsModel,
+                TurnsNotFinal = notFinal,
+                SlowConnectionsClosed = eventsAfter.SlowConnectionsClosed - eventsBefore.SlowConnectionsClosed,
+                Notes = notes.Take(10).ToList(),
+            };
+            if (models.Count < turns.Count)
+            {
+                result.Notes.Add($"Model timings found for {models.Count} of {turns.Count} turns.");
+            }
+
+            _progress(FormattableString.Invariant(
+                $"   first token +{result.AddedFirstTokenMs.P50:0.0}/{result.AddedFirstTokenMs.P99:0.0} ms, lag p50/p99 {result.CharLagMs.P50:0.0}/{result.CharLagMs.P99:0.0} ms, overhead p50 {result.RequestToFirstTextOverheadMs.P50:0.0} ms, {result.InboundEventsPerAnswer:0.#} events/answer, worker {result.WorkerCpuMsPer1000Tokens:0.#} ms CPU/1k tokens, mismatches {result.Mismatches}"));
+            return result;
+        }
+        finally
+        {
+            await Parallel.ForEachAsync(turns.SelectMany(t => t.Viewers), new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (viewer, _) => await viewer.DisposeAsync().ConfigureAwait(false)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits for the first text at the turn's first viewer, then stops the answer.</summary>
+    private async Task CancelMidAnswerAsync(Turn turn, CancellationToken cancellationToken)
+    {
+        var viewer = turn.Viewers[0];
+        var deadline = Stopwatch.StartNew();
+        while (!viewer.Events().Any(e => e.Json.Contains("\"text.delta\"", StringComparison.Ordinal)) && deadline.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(5, cancellationToken).ConfigureAwait(false);
+        }
+
+        await Task.Delay(_plan.CancelAfterFirstText, cancellationToken).ConfigureAwait(false);
+        turn.StopAt = DateTimeOffset.UtcNow;
+        await Api.StopGenerationAsync(new StopGenerationInput { ConversationId = turn.ConversationId, MessageId = turn.MessageId! }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task<PartStats> StackPartStatsAsync(CancellationToken cancellationToken) =>
+        _stackPart is { } part ? part.StatsAsync(false, cancellationToken) : Task.FromResult(new PartStats());
+
+    private sealed record EventsCounters(long PublishRequests, long InboundEvents, long OutboundMessages, long SlowConnectionsClosed);
+
+    private async Task<EventsCounters> EventsStatsAsync(CancellationToken cancellationToken)
+    {
+        var url = new Uri(new Uri(Stack.EventsHttpUrl), "/_emulator/stats");
+        using var document = JsonDocument.Parse(await _http.GetStringAsync(url, cancellationToken).ConfigureAwait(false));
+        var root = document.RootElement;
+        return new EventsCounters(
+            root.GetProperty("publishRequests").GetInt64(),
+            root.GetProperty("inboundEvents").GetInt64(),
+            root.GetProperty("outboundMessages").GetInt64(),
+            root.TryGetProperty("slowConnectionsClosed", out var slow) ? slow.GetInt64() : 0);
+    }
+
+    /// <summary>Finds each turn's model request by its marker in the prompt and reads the token times.</summary>
+    private async Task<Dictionary<string, ModelTurn>> ModelTurnsAsync(List<Turn> turns, CancellationToken cancellationToken)
+    {
+        var byMarker = new Dictionary<string, string>(StringComparer.Ordinal);
+        using (var document = JsonDocument.Parse(await _http.GetStringAsync(new Uri(Stack.BedrockUrl + "/_emulator/requests"), cancellationToken).ConfigureAwait(false)))
+        {
+            var markers = turns.Select(t => t.Marker).ToHashSet(StringComparer.Ordinal);
+            foreach (var request in document.RootElement.EnumerateArray())
+            {
+                var prompt = request.TryGetProperty("prompt", out var p) ? p.GetString() : null;
+                var marker = prompt?.Split(' ', ':').FirstOrDefault(markers.Contains);
+                if (marker is not null && request.GetProperty("outcome").GetString() is not "ThrottlingException")
+                {
+                    byMarker[marker] = request.GetProperty("requestId").GetString()!;
+                }
+            }
+        }
+
+        var models = new Dictionary<string, ModelTurn>(StringComparer.Ordinal);
+        await Parallel.ForEachAsync(byMarker, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (pair, ct) =>
+        {
+            using var response = await _http.GetAsync(new Uri($"{Stack.BedrockUrl}/_emulator/requests/{pair.Value}"), ct).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                var model = ModelTurn.Parse(await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false));
+                lock (models)
+                {
+                    models[pair.Key] = model;
+                }
+            }
+        }).ConfigureAwait(false);
+        return models;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopWorkerAsync().ConfigureAwait(false);
+        if (_stackPart is not null)
+        {
+            await _stackPart.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _http.Dispose();
+    }
+}
