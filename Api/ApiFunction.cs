@@ -1,5 +1,5 @@
 using AppSyncChat.Api.Configuration;
-using AppSyncChat.Api.Logging;
+using AppSyncChat.Contracts.Configuration;
 using AppSyncChat.Api.Resolver;
 using AppSyncChat.Aws.Lambda;
 using AppSyncChat.Aws.Signing;
@@ -20,7 +20,7 @@ public static class ApiFunction
     public static async Task RunAsync(Func<string, string?> settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        using var loggerFactory = ApiLogging.CreateFactory(settings);
+        using var loggerFactory = LambdaLogging.CreateFactory(json: !string.Equals(settings(SettingNames.LogFormat), "text", StringComparison.OrdinalIgnoreCase));
         var logger = loggerFactory.CreateLogger("AppSyncChat.Api");
         ApiHost? host = null;
         try
