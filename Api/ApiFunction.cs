@@ -1,5 +1,6 @@
 using AppSyncChat.Api.Configuration;
 using AppSyncChat.Contracts.Configuration;
+using AppSyncChat.Conversations.Store;
 using AppSyncChat.Api.Resolver;
 using AppSyncChat.Aws.Lambda;
 using AppSyncChat.Aws.Signing;
@@ -70,7 +71,7 @@ public sealed class ApiHost : IDisposable
         SqsClient? sqs = null;
         try
         {
-            dynamo = ApiComposition.CreateDynamoDbClient(options, credentials);
+            dynamo = DynamoDbClientFactory.Create(options.Region, options.DynamoDbEndpoint, credentials);
             sqs = SqsClient.Create(credentials, options.Region, options.SqsEndpoint);
             var store = ApiComposition.CreateStore(options, dynamo, time);
             var resolver = ApiComposition.CreateResolver(options, store, sqs, loggerFactory, time);

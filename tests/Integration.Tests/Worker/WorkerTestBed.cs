@@ -52,7 +52,7 @@ internal sealed class WorkerTestBed : IDisposable
         }
 
         Host = WorkerHost.Create(settings.GetValueOrDefault, NullLoggerFactory.Instance);
-        _dynamo = WorkerHost.CreateDynamoDbClient(Host.Options, new BasicAWSCredentials(e.AccessKeyId, e.SecretAccessKey));
+        _dynamo = DynamoDbClientFactory.Create(Host.Options.Region, Host.Options.DynamoDbEndpoint, new BasicAWSCredentials(e.AccessKeyId, e.SecretAccessKey));
         Store = new DynamoConversationStore(_dynamo, new ConversationStoreOptions(e.TableName));
     }
 
