@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
+using AppSyncChat.Testing;
 
 namespace AppSyncChat.Cdk.Tests;
 
@@ -11,7 +12,7 @@ public sealed partial class BuildScriptTests
     [InlineData("worker", "Worker/AppSyncChat.Worker.csproj")]
     public void BuildScript_PublishesEachFunctionUnderItsAssemblyName(string name, string project)
     {
-        var root = Repository.Root();
+        var root = TestRepository.Root;
         var assemblyName = XDocument.Load(Path.Combine(root, project)).Descendants("AssemblyName").Single().Value;
         var script = File.ReadAllText(Path.Combine(root, "Cdk", "build-functions.sh"));
 

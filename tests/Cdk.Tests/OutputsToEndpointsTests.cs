@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AppSyncChat.Testing;
 
 namespace AppSyncChat.Cdk.Tests;
 
@@ -58,7 +59,7 @@ public sealed class OutputsToEndpointsTests
 
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(JsonObject outputs, string? stackName)
     {
-        var script = Path.Combine(Repository.Root(), "Cdk", "outputs-to-endpoints.mjs");
+        var script = Path.Combine(TestRepository.Root, "Cdk", "outputs-to-endpoints.mjs");
         var file = Path.Combine(Path.GetTempPath(), $"appsyncchat-outputs-{Guid.NewGuid():N}.json");
         await File.WriteAllTextAsync(file, outputs.ToJsonString());
         try

@@ -5,6 +5,7 @@ using AppSyncChat.Contracts.Conversations;
 using AppSyncChat.Conversations.Ids;
 using AppSyncChat.Conversations.Model;
 using AppSyncChat.Conversations.Store;
+using AppSyncChat.Testing;
 
 namespace AppSyncChat.Api.Tests.Conversations;
 
@@ -13,7 +14,7 @@ public abstract class StoreTestBase(DynaliteFixture dynalite) : IAsyncLifetime
 {
     protected DynaliteFixture Dynalite { get; } = dynalite;
 
-    protected ManualClock Clock { get; } = new();
+    protected ManualTimeProvider Clock { get; } = new();
 
     protected AmazonDynamoDBClient Client { get; private set; } = null!;
 

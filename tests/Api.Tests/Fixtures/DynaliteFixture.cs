@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using AppSyncChat.Conversations.Table;
+using AppSyncChat.Testing;
 
 namespace AppSyncChat.Api.Tests.Fixtures;
 
@@ -20,7 +21,7 @@ public sealed class DynaliteFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Environment.SetEnvironmentVariable("AWS_EC2_METADATA_DISABLED", "true");
-        var root = RepositoryRoot();
+        var root = TestRepository.Root;
         var cli = Path.Combine(root, "Local", "sidecar", "node_modules", "dynalite", "cli.js");
         if (!File.Exists(cli))
         {
@@ -77,17 +78,6 @@ public sealed class DynaliteFixture : IAsyncLifetime
         var name = "t" + Guid.NewGuid().ToString("N");
         await TableDefinition.EnsureCreatedAsync(client, name, CancellationToken.None);
         return name;
-    }
-
-    public static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "AppSyncChat.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("Repository root (AppSyncChat.sln) not found.");
     }
 
     private void Kill()

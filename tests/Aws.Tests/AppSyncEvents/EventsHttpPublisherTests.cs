@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Amazon.Runtime;
 using AppSyncChat.Aws.AppSyncEvents;
+using AppSyncChat.Testing;
 
 namespace AppSyncChat.Aws.Tests.AppSyncEvents;
 
@@ -136,7 +137,7 @@ public sealed class EventsHttpPublisherTests
             () => Ok("""{"successful":[{"identifier":"a","index":0}],"failed":[]}"""),
         ]);
         var handler = new ScriptedHandler(_ => answers.Dequeue()());
-        var clock = new AutoAdvanceTimeProvider(Start);
+        var clock = new ManualTimeProvider(Start) { AutoAdvance = true };
         using var publisher = new EventsHttpPublisher(new EventsHttpPublisherOptions
         {
             Endpoint = Endpoint,
@@ -160,7 +161,7 @@ public sealed class EventsHttpPublisherTests
     public async Task PublishAsync_PersistentServerErrors_GivesUpAfterMaxAttemptsWithRetryableError()
     {
         var handler = new ScriptedHandler(_ => Json(HttpStatusCode.InternalServerError, """{"errors":[{"errorType":"InternalFailure","message":"boom"}]}"""));
-        var clock = new AutoAdvanceTimeProvider(Start);
+        var clock = new ManualTimeProvider(Start) { AutoAdvance = true };
         using var publisher = new EventsHttpPublisher(new EventsHttpPublisherOptions
         {
             Endpoint = Endpoint,
@@ -189,7 +190,7 @@ public sealed class EventsHttpPublisherTests
         {
             Endpoint = Endpoint,
             Authorization = EventsAuthorization.ApiKey("k"),
-            TimeProvider = new AutoAdvanceTimeProvider(Start),
+            TimeProvider = new ManualTimeProvider(Start) { AutoAdvance = true },
             AttemptTimeout = Timeout.InfiniteTimeSpan,
         }, handler);
 
@@ -222,7 +223,7 @@ public sealed class EventsHttpPublisherTests
         {
             Endpoint = Endpoint,
             Authorization = EventsAuthorization.ApiKey("k"),
-            TimeProvider = new AutoAdvanceTimeProvider(Start),
+            TimeProvider = new ManualTimeProvider(Start) { AutoAdvance = true },
             AttemptTimeout = Timeout.InfiniteTimeSpan,
         }, handler);
 

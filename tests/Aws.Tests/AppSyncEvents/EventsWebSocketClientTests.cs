@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Amazon.Runtime;
 using AppSyncChat.Aws.AppSyncEvents;
+using AppSyncChat.Testing;
 
 namespace AppSyncChat.Aws.Tests.AppSyncEvents;
 
@@ -373,29 +374,6 @@ public sealed class EventsWebSocketClientTests : IAsyncLifetime
             OperationTimeout = Wait,
         });
 
-    private static async Task<List<string>> Take(EventsSubscription subscription, int count)
-    {
-        var list = new List<string>();
-        if (count == 0)
-        {
-            await foreach (var e in subscription.ReadEventsAsync().WithCancellation(new CancellationTokenSource(Wait).Token))
-            {
-                list.Add(e);
-            }
-
-            return list;
-        }
-
-        using var cts = new CancellationTokenSource(Wait);
-        await foreach (var e in subscription.ReadEventsAsync(cts.Token))
-        {
-            list.Add(e);
-            if (list.Count == count)
-            {
-                break;
-            }
-        }
-
-        return list;
-    }
+    /// <summary>The first <paramref name="count"/> events, or with 0 every event to the end of the subscription.</summary>
+    private static Task<List<string>> Take(EventsSubscription subscription, int count) => subscription.ReadEventsAsync().TakeAsync(count, Wait);
 }

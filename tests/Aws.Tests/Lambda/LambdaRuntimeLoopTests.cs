@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using AppSyncChat.Aws.Lambda;
+using AppSyncChat.Testing;
 
 namespace AppSyncChat.Aws.Tests.Lambda;
 
@@ -112,7 +113,7 @@ public sealed class LambdaRuntimeLoopTests : IAsyncLifetime
     [Fact]
     public async Task RunAsync_ClockReachesTheDeadline_HandlerTokenCancelledThenTimeoutReported()
     {
-        var clock = new ManualClock(new DateTimeOffset(2026, 11, 21, 8, 0, 0, TimeSpan.Zero));
+        var clock = new ManualTimeProvider(new DateTimeOffset(2026, 11, 21, 8, 0, 0, TimeSpan.Zero));
         var handlerStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         CancellationToken handlerToken = default;
         _ = LambdaRuntimeLoop.RunAsync(Settings(_server.HostAndPort), _ => Task.FromResult<LambdaHandler>(async (_, ct) =>

@@ -1,14 +1,16 @@
 using System.Diagnostics;
 using System.Net;
+using Amazon.Runtime;
 using AppSyncChat.Aws.Sqs;
+using AppSyncChat.Testing;
 
 namespace AppSyncChat.Aws.Tests.Sqs;
 
 /// <summary>The SQS client against the independent third-party engine local-aws-sqs on loopback.</summary>
-public sealed class SqsClientLocalServerTests(LocalSqsServerFixture server) : IClassFixture<LocalSqsServerFixture>, IDisposable
+public sealed class SqsClientLocalServerTests(LocalSqsServer server) : IClassFixture<LocalSqsServer>, IDisposable
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(30);
-    private readonly SqsClient _client = server.CreateClient();
+    private readonly SqsClient _client = SqsClient.Create(new BasicAWSCredentials(LocalSqsServer.AccessKey, LocalSqsServer.SecretKey), LocalSqsServer.Region, server.Endpoint);
     private readonly CancellationTokenSource _timeout = new(TestTimeout);
 
     private CancellationToken Ct => _timeout.Token;

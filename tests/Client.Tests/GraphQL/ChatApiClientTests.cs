@@ -4,8 +4,8 @@ using System.Text;
 using System.Text.Json;
 using AppSyncChat.Client.Errors;
 using AppSyncChat.Client.GraphQL;
-using AppSyncChat.Client.Tests.Support;
 using AppSyncChat.Contracts.Conversations;
+using AppSyncChat.Testing;
 
 namespace AppSyncChat.Client.Tests.GraphQL;
 

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using AppSyncChat.Client.CatchUp;
+using AppSyncChat.Testing;
 
 namespace AppSyncChat.Client.Tests.Support;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using AppSyncChat.Testing;
 
 namespace AppSyncChat.Local.Tests.AppSyncEvents;
 
@@ -8,8 +9,6 @@ internal static class ConformanceRunner
 {
     private static readonly SemaphoreSlim InstallLock = new(1, 1);
     private static bool _installed;
-
-    public static string RepositoryRoot { get; } = FindRoot();
 
     public sealed record Result(int ExitCode, string Stdout, string Stderr)
     {
@@ -20,7 +19,7 @@ internal static class ConformanceRunner
     public static async Task<Result> RunAsync(string script, IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
     {
         await EnsureInstalledAsync();
-        var conformance = Path.Combine(RepositoryRoot, "tests", "conformance");
+        var conformance = Path.Combine(TestRepository.Root, "tests", "conformance");
         var start = new ProcessStartInfo("node")
         {
             WorkingDirectory = conformance,
@@ -55,7 +54,7 @@ internal static class ConformanceRunner
 
             var start = new ProcessStartInfo("bash")
             {
-                WorkingDirectory = RepositoryRoot,
+                WorkingDirectory = TestRepository.Root,
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
                 UseShellExecute = false,
@@ -103,18 +102,5 @@ internal static class ConformanceRunner
 
         await Task.WhenAll(readOut, readErr);
         return new Result(process.ExitCode, stdout.ToString(), stderr.ToString());
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "AppSyncChat.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Could not find the repository root (AppSyncChat.sln) above " + AppContext.BaseDirectory);
     }
 }

@@ -6,6 +6,7 @@ using System.Text.Json;
 using Amazon.Runtime;
 using AppSyncChat.Aws.AppSyncEvents;
 using AppSyncChat.Local.AppSyncEvents;
+using AppSyncChat.Testing;
 
 namespace AppSyncChat.Local.Tests.AppSyncEvents;
 
@@ -280,21 +281,7 @@ public sealed class EmulatorClientTests(EmulatorFixture fixture) : IClassFixture
         return doc.RootElement.GetProperty("errors")[0].GetProperty("errorType").GetString();
     }
 
-    internal static async Task<List<string>> Take(EventsSubscription subscription, int count)
-    {
-        var list = new List<string>();
-        using var cts = new CancellationTokenSource(Wait);
-        await foreach (var e in subscription.ReadEventsAsync(cts.Token))
-        {
-            list.Add(e);
-            if (list.Count == count)
-            {
-                break;
-            }
-        }
-
-        return list;
-    }
+    internal static Task<List<string>> Take(EventsSubscription subscription, int count) => subscription.ReadEventsAsync().TakeAsync(count, Wait);
 
     /// <summary>Whatever is already buffered, after a short settle time.</summary>
     private static async Task<List<string>> Drain(EventsSubscription subscription)

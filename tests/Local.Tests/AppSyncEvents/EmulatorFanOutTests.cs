@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using System.Text;
 using AppSyncChat.Aws.AppSyncEvents;
 using AppSyncChat.Local.AppSyncEvents;
+using AppSyncChat.Testing;
 using Xunit.Abstractions;
 
 namespace AppSyncChat.Local.Tests.AppSyncEvents;
@@ -37,7 +38,7 @@ public sealed class EmulatorFanOutTests(ITestOutputHelper output) : IAsyncLifeti
         // The slow viewer never reads again.
         await using var fast = NewClient();
         await using var subscription = await fast.SubscribeAsync(channel, CancellationToken.None);
-        await WaitUntilAsync(() => _server.Stats.ActiveSubscriptions >= 2);
+        await Eventually.TrueAsync(() => _server.Stats.ActiveSubscriptions >= 2);
         using var publisher = new EventsHttpPublisher(new EventsHttpPublisherOptions
         {
             Endpoint = _server.HttpPublishEndpoint,
@@ -68,7 +69,7 @@ public sealed class EmulatorFanOutTests(ITestOutputHelper output) : IAsyncLifeti
 
         Assert.Equal(Enumerable.Range(0, publishes * 5), received.Select(e => int.Parse(e.AsSpan(5, e.IndexOf(',', StringComparison.Ordinal) - 5), provider: null)));
         Assert.Equal(1, _server.Stats.SlowConnectionsClosed);
-        await WaitUntilAsync(() => _server.Stats.ActiveConnections == 1);
+        await Eventually.TrueAsync(() => _server.Stats.ActiveConnections == 1);
     }
 
     [Fact]
@@ -197,14 +198,4 @@ public sealed class EmulatorFanOutTests(ITestOutputHelper output) : IAsyncLifeti
         HttpEndpoint = _server.HttpPublishEndpoint,
         Authorization = EventsAuthorization.ApiKey(AppSyncEventsEmulatorOptions.LocalApiKey),
     });
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met within 10 s");
-            await Task.Delay(20);
-        }
-    }
 }

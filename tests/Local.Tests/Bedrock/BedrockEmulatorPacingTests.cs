@@ -1,13 +1,14 @@
 using System.Text.Json;
 using AppSyncChat.Aws.Bedrock;
 using AppSyncChat.Local.Bedrock;
+using AppSyncChat.Testing;
 
 namespace AppSyncChat.Local.Tests.Bedrock;
 
 /// <summary>The token schedule follows the injected TimeProvider exactly: time to first token, then 1/rate per token, a stall shifts the rest.</summary>
 public sealed class BedrockEmulatorPacingTests : IAsyncLifetime
 {
-    private readonly ManualClock _clock = new(DateTimeOffset.UtcNow);
+    private readonly ManualTimeProvider _clock = new(DateTimeOffset.UtcNow);
     private BedrockEmulatorServer _server = null!;
 
     public async Task InitializeAsync() =>

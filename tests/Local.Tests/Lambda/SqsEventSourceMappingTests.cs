@@ -1,16 +1,18 @@
 using System.Collections.Concurrent;
 using System.Text;
+using Amazon.Runtime;
 using AppSyncChat.Aws.Lambda;
 using AppSyncChat.Aws.Sqs;
 using AppSyncChat.Local.Lambda;
+using AppSyncChat.Testing;
 
 namespace AppSyncChat.Local.Tests.Lambda;
 
 /// <summary>The SQS event source mapping emulator over the real third-party engine local-aws-sqs, invoking a test function.</summary>
-public sealed class SqsEventSourceMappingTests(LocalSqsFixture sqs) : IClassFixture<LocalSqsFixture>, IDisposable
+public sealed class SqsEventSourceMappingTests(LocalSqsServer sqs) : IClassFixture<LocalSqsServer>, IDisposable
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(25);
-    private readonly SqsClient _client = sqs.CreateClient();
+    private readonly SqsClient _client = SqsClient.Create(new BasicAWSCredentials(LocalSqsServer.AccessKey, LocalSqsServer.SecretKey), LocalSqsServer.Region, sqs.Endpoint);
     private readonly ConcurrentQueue<(SqsEvent Event, string Raw)> _invocations = new();
     private readonly ConcurrentDictionary<string, int> _deliveries = new();
     private readonly ConcurrentQueue<string> _responses = new();

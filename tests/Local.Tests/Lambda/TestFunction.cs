@@ -29,24 +29,3 @@ internal sealed class TestFunction(Func<Func<string, string?>, LambdaHandler> co
     public static ReadOnlyMemory<byte> BatchResponse(params string[] failedIds) =>
         JsonSerializer.SerializeToUtf8Bytes(new SqsBatchResponse([.. failedIds.Select(id => new SqsBatchItemFailure(id))]), LambdaEventsJsonContext.Default.SqsBatchResponse);
 }
-
-/// <summary>Waits for a condition with a deadline (integration tests observe real servers; no fixed sleeps).</summary>
-internal static class Eventually
-{
-    public static async Task TrueAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, Func<string>? state = null)
-    {
-        var until = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > until)
-            {
-                Assert.Fail($"Timed out after {timeout} waiting for: {what}. {state?.Invoke()}");
-            }
-
-            await Task.Delay(50);
-        }
-    }
-
-    public static Task TrueAsync(Func<bool> condition, TimeSpan timeout, string what, Func<string>? state = null) =>
-        TrueAsync(() => Task.FromResult(condition()), timeout, what, state);
-}

@@ -1,5 +1,6 @@
 using System.Text;
 using AppSyncChat.Local.Signing;
+using AppSyncChat.Testing;
 
 namespace AppSyncChat.Local.Tests.Signing;
 

@@ -3,6 +3,7 @@ using Amazon;
 using Amazon.Runtime;
 using Amazon.Runtime.Signing;
 using AppSyncChat.Local.Signing;
+using AppSyncChat.Testing;
 
 namespace AppSyncChat.Local.Tests.Signing;
 

@@ -4,6 +4,7 @@ using AppSyncChat.Aws.Lambda;
 using AppSyncChat.Contracts;
 using AppSyncChat.Contracts.Configuration;
 using AppSyncChat.Contracts.Queue;
+using AppSyncChat.Testing;
 using AppSyncChat.Worker.Configuration;
 using AppSyncChat.Worker.Hosting;
 using AppSyncChat.Worker.Tests.Fakes;

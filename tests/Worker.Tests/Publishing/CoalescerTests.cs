@@ -1,5 +1,6 @@
 using System.Text;
 using AppSyncChat.Contracts.Streaming;
+using AppSyncChat.Testing;
 using AppSyncChat.Worker.Tests.Fakes;
 
 namespace AppSyncChat.Worker.Tests.Publishing;
@@ -31,7 +32,7 @@ public sealed class CoalescerTests
         await h.WindowArmedAsync();
         h.Time.Advance(StreamHarness.Window - TimeSpan.FromMilliseconds(1));
         h.Stream.AppendText("ld");
-        await Wait.Settle();
+        await ManualTimeProvider.SettleAsync();
         Assert.Equal(2, h.Events.Count);
 
         h.Time.Advance(TimeSpan.FromMilliseconds(1));
@@ -112,7 +113,7 @@ public sealed class CoalescerTests
         await h.EventsAsync(1);
         h.Publisher.Hold();
         h.Stream.AppendText("t0 ");
-        await Wait.UntilAsync(() => h.Publisher.Count == 2);
+        await Eventually.TrueAsync(() => h.Publisher.Count == 2);
 
         for (var i = 1; i <= 200; i++)
         {
@@ -120,7 +121,7 @@ public sealed class CoalescerTests
             h.Time.Advance(TimeSpan.FromMilliseconds(10));
         }
 
-        await Wait.Settle();
+        await ManualTimeProvider.SettleAsync();
         Assert.Equal(2, h.Publisher.Count);
         h.Publisher.Release();
         await h.EventsAsync(3);
@@ -140,7 +141,7 @@ public sealed class CoalescerTests
         await h.EventsAsync(1);
         h.Publisher.Hold();
         h.Tool("t0");
-        await Wait.UntilAsync(() => h.Publisher.Count == 2);
+        await Eventually.TrueAsync(() => h.Publisher.Count == 2);
         for (var i = 1; i <= 11; i++)
         {
             h.Tool($"t{i}");
@@ -161,7 +162,7 @@ public sealed class CoalescerTests
         await h.EventsAsync(1);
         h.Publisher.Hold();
         h.Stream.AppendText("start ");
-        await Wait.UntilAsync(() => h.Publisher.Count == 2);
+        await Eventually.TrueAsync(() => h.Publisher.Count == 2);
         var rng = new Random(7);
         var big = new StringBuilder();
         for (var i = 0; i < 300_000; i++)
@@ -207,7 +208,7 @@ public sealed class CoalescerTests
         await h.EventsAsync(1);
 
         h.Stream.AppendText("\uD83D");
-        await Wait.Settle();
+        await ManualTimeProvider.SettleAsync();
         h.Stream.AppendText("\uDE00 hi");
         await h.EventsAsync(2);
 
@@ -268,7 +269,7 @@ public sealed class CoalescerTests
 
                 if (rng.Next(20) == 0)
                 {
-                    await Wait.Settle();
+                    await ManualTimeProvider.SettleAsync();
                 }
             }
 

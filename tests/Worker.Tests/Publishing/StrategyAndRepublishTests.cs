@@ -1,4 +1,5 @@
 using AppSyncChat.Contracts.Streaming;
+using AppSyncChat.Testing;
 using AppSyncChat.Worker.Publishing;
 using AppSyncChat.Worker.Tests.Fakes;
 
@@ -14,7 +15,7 @@ public sealed class StrategyAndRepublishTests
         foreach (var delta in Deltas)
         {
             h.Stream.AppendText(delta);
-            await Wait.Settle();
+            await ManualTimeProvider.SettleAsync();
         }
 
         await h.CompleteAsync();
@@ -55,7 +56,7 @@ public sealed class StrategyAndRepublishTests
                 h.Time.Advance(TimeSpan.FromSeconds(1));
             }
 
-            await Wait.Settle();
+            await ManualTimeProvider.SettleAsync();
             Assert.Single(h.Events);
 
             await h.CompleteAsync();
@@ -89,7 +90,7 @@ public sealed class StrategyAndRepublishTests
         await h.EventsAsync(1);
         h.Publisher.Hold();
         h.Tool("t0");
-        await Wait.UntilAsync(() => h.Publisher.Count == 2);
+        await Eventually.TrueAsync(() => h.Publisher.Count == 2);
         for (var i = 1; i <= 5; i++)
         {
             h.Tool($"t{i}");
@@ -131,7 +132,7 @@ public sealed class StrategyAndRepublishTests
         await h.EventsAsync(1);
         h.Publisher.ThrowOn = call => call == 1 ? new HttpRequestException("AppSync unavailable") : null;
         h.Stream.AppendText("lost");
-        await Wait.UntilAsync(() => h.Stats.EventsDropped == 1);
+        await Eventually.TrueAsync(() => h.Stats.EventsDropped == 1);
         h.Stream.AppendText(" kept");
         h.Time.Advance(StreamHarness.Window);
         var (text, _) = await h.CompleteAsync();
@@ -176,7 +177,7 @@ public sealed class StrategyEventCountTests
             expected.Append(token);
             h.Stream.AppendText(token);
             h.Time.Advance(TimeSpan.FromMilliseconds(12.5));
-            await Wait.Settle();
+            await ManualTimeProvider.SettleAsync();
         }
 
         var (text, _) = await h.CompleteAsync();

@@ -1,4 +1,5 @@
 using AppSyncChat.Contracts.Streaming;
+using AppSyncChat.Testing;
 using AppSyncChat.Worker.Publishing;
 using AppSyncChat.Worker.Tests.Fakes;
 
@@ -47,12 +48,12 @@ internal sealed class StreamHarness : IAsyncDisposable
     /// <summary>Waits until <paramref name="count"/> events were delivered and no publish is in flight.</summary>
     public async Task EventsAsync(int count)
     {
-        await Wait.UntilAsync(() => Publisher.DeliveredSnapshot().Count >= count && Publisher.InFlight == 0, $"{count} events");
-        await Wait.Settle();
+        await Eventually.TrueAsync(() => Publisher.DeliveredSnapshot().Count >= count && Publisher.InFlight == 0, $"{count} events");
+        await ManualTimeProvider.SettleAsync();
     }
 
     /// <summary>Waits until the coalescer armed its window timer (text is pending and waiting).</summary>
-    public Task WindowArmedAsync() => Wait.UntilAsync(() => Time.TimersDueWithin(Window) > 0, "the window timer");
+    public Task WindowArmedAsync() => Eventually.TrueAsync(() => Time.TimersDueWithin(Window) > 0, "the window timer");
 
     public List<StreamEvent> Events => Publisher.DeliveredSnapshot();
 

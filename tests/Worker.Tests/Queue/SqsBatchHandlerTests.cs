@@ -4,6 +4,7 @@ using AppSyncChat.Aws.Lambda;
 using AppSyncChat.Contracts;
 using AppSyncChat.Contracts.Queue;
 using AppSyncChat.Conversations.Store;
+using AppSyncChat.Testing;
 using AppSyncChat.Worker.Queue;
 using AppSyncChat.Worker.Tests.Fakes;
 using AppSyncChat.Worker.Tests.Turns;
@@ -87,7 +88,7 @@ public sealed class SqsBatchHandlerTests
         var h = new TurnHarness(new FakeChatClient([ModelStep.Wait(gate), Text("one")], [ModelStep.Wait(gate), Text("two")]));
         var handling = Handler(h).HandleAsync(new SqsEvent([Record("m-1", Body("conv-1", "a1")), Record("m-2", Body("conv-2", "a2"))]), h.Deadline, "inv-1", CancellationToken.None);
 
-        await Fakes.Wait.UntilAsync(() => h.Chat.Calls == 2, "both records to reach the model at once");
+        await Eventually.TrueAsync(() => h.Chat.Calls == 2, "both records to reach the model at once");
         gate.SetResult();
         var response = await handling.WaitAsync(TimeSpan.FromSeconds(20));
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using AppSyncChat.Worker.Tests.Fakes;
+using AppSyncChat.Testing;
 using AppSyncChat.Worker.Tools;
 
 namespace AppSyncChat.Worker.Tests.Tools;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AppSyncChat.Contracts.Conversations;
 using AppSyncChat.Contracts.Streaming;
+using AppSyncChat.Testing;
 using AppSyncChat.Worker.Configuration;
 using AppSyncChat.Worker.Tests.Fakes;
 using AppSyncChat.Worker.Tools;
@@ -122,7 +123,7 @@ public sealed class ToolLoopTests
             new TurnOptions { ToolTimeout = TimeSpan.FromMinutes(1) },
             new ToolRegistry([slow]));
         var run = h.StartAsync();
-        await Fakes.Wait.UntilAsync(() => slow.Started, "the tool to start");
+        await Eventually.TrueAsync(() => slow.Started, "the tool to start");
 
         h.Store.RequestCancel();
         var result = await h.RunWithClockAsync(run);

@@ -1,5 +1,6 @@
 using AppSyncChat.Contracts.Queue;
 using AppSyncChat.Contracts.Streaming;
+using AppSyncChat.Testing;
 using AppSyncChat.Worker.Configuration;
 using AppSyncChat.Worker.Tests.Fakes;
 using AppSyncChat.Worker.Tools;
@@ -63,5 +64,5 @@ internal sealed class TurnHarness
     public List<StreamEvent> Events => Publisher.DeliveredSnapshot();
 
     public Task TextDeliveredAsync(string text) =>
-        Wait.UntilAsync(() => string.Concat(Events.OfType<TextDelta>().Select(d => d.Text)).Contains(text, StringComparison.Ordinal), $"text '{text}' to be published");
+        Eventually.TrueAsync(() => string.Concat(Events.OfType<TextDelta>().Select(d => d.Text)).Contains(text, StringComparison.Ordinal), $"text '{text}' to be published");
 }

@@ -2,6 +2,7 @@ using System.Net;
 using AppSyncChat.Contracts.Conversations;
 using AppSyncChat.Contracts.Streaming;
 using AppSyncChat.Conversations.Store;
+using AppSyncChat.Testing;
 using AppSyncChat.Worker.Configuration;
 using AppSyncChat.Worker.Tests.Fakes;
 using AppSyncChat.Worker.Turns;
@@ -289,9 +290,9 @@ public sealed class TurnProcessorTests
 
         await h.Time.AdvanceUntilAsync(() => h.Store.CheckpointsSnapshot().Count == 1, TimeSpan.FromMilliseconds(100));
         h.Time.Advance(TimeSpan.FromSeconds(1));
-        await Fakes.Wait.Settle();
+        await ManualTimeProvider.SettleAsync();
         h.Time.Advance(TimeSpan.FromSeconds(1));
-        await Fakes.Wait.Settle();
+        await ManualTimeProvider.SettleAsync();
         Assert.Single(h.Store.CheckpointsSnapshot());
 
         gate.SetResult();

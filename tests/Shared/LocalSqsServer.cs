@@ -1,17 +1,23 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Amazon.Runtime;
-using AppSyncChat.Aws.Sqs;
 
-namespace AppSyncChat.Aws.Tests.Sqs;
+namespace AppSyncChat.Testing;
 
 /// <summary>
-/// Starts the third-party SQS engine <c>local-aws-sqs</c> (from <c>Local/sidecar/node_modules</c>) in a Node
-/// child process on 127.0.0.1 with a dynamic port, and kills that process on dispose. The child also exits
+/// An xunit fixture that starts the third-party SQS engine <c>local-aws-sqs</c> (from <c>Local/sidecar/node_modules</c>)
+/// in a Node child process on 127.0.0.1 with a dynamic port, and kills that process on dispose. The child also exits
 /// when its stdin closes, so it cannot outlive a crashed test host.
 /// </summary>
-public sealed class LocalSqsServerFixture : IAsyncLifetime
+/// <remarks>
+/// It hands out the endpoint and test credentials only (every test project links this file, and not every one
+/// references the SQS client): <c>SqsClient.Create(new BasicAWSCredentials(LocalSqsServer.AccessKey, LocalSqsServer.SecretKey), LocalSqsServer.Region, server.Endpoint)</c>.
+/// </remarks>
+public sealed class LocalSqsServer : IAsyncLifetime
 {
+    public const string AccessKey = "AKIDEXAMPLE";
+    public const string SecretKey = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    public const string Region = "us-east-1";
+
     // CommonJS: the package's main entry is CJS. Port 0 lets the OS pick; the script prints the real one.
     private const string Script = """
         const { createSqsServer } = require(process.argv[1]);
@@ -27,16 +33,13 @@ public sealed class LocalSqsServerFixture : IAsyncLifetime
 
     private Process? _process;
 
+    /// <summary>The server's base URL (<c>http://127.0.0.1:{port}/</c>).</summary>
     public Uri Endpoint { get; private set; } = null!;
-
-    public static BasicAWSCredentials Credentials { get; } = new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
-
-    public SqsClient CreateClient(HttpMessageHandler? inner = null) => SqsClient.Create(Credentials, "us-east-1", Endpoint, inner);
 
     public async Task InitializeAsync()
     {
         Environment.SetEnvironmentVariable("AWS_EC2_METADATA_DISABLED", "true");
-        var package = Path.Combine(FindRepositoryRoot(), "Local", "sidecar", "node_modules", "local-aws-sqs");
+        var package = TestRepository.SidecarPackage("local-aws-sqs");
         if (!File.Exists(Path.Combine(package, "package.json")))
         {
             throw new InvalidOperationException($"local-aws-sqs is not installed at {package}: run scripts/npm-ensure.sh Local/sidecar.");
@@ -88,18 +91,5 @@ public sealed class LocalSqsServerFixture : IAsyncLifetime
         {
             _process.Dispose();
         }
-    }
-
-    internal static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "AppSyncChat.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Repository root (AppSyncChat.sln) not found above " + AppContext.BaseDirectory);
     }
 }
