@@ -44,6 +44,12 @@ public sealed class WorkerService : IAsyncDisposable
         ProcessStartToFirstPollMs = processStartToFirstPollMs;
     }
 
+    /// <summary>
+    /// Each poller's long-poll wait. Short, because a long poll abandoned by a stopped Worker can still take a
+    /// message in the SQS emulator until its wait ends: the next Worker starts after this has passed.
+    /// </summary>
+    public static TimeSpan LongPollWait { get; } = TimeSpan.FromSeconds(2);
+
     public double EntryToFirstPollMs { get; }
 
     public double ProcessStartToFirstPollMs { get; }
@@ -102,6 +108,7 @@ public sealed class WorkerService : IAsyncDisposable
                     MaximumConcurrency = launch.Instances,
                     ReportBatchItemFailures = true,
                     Region = s.Region,
+                    LongPollWait = LongPollWait,
                 },
                 cancellationToken: cancellationToken).ConfigureAwait(false);
             return new WorkerService(server, host, mapping, sqs, entryToFirstPoll, processStartToFirstPoll);

@@ -137,6 +137,9 @@ public sealed class BenchRunner : IAsyncDisposable
         {
             await _workerPart.DisposeAsync().ConfigureAwait(false);
             _workerPart = null;
+
+            // Long polls the stopped Worker abandoned may still take messages in the SQS emulator until their wait ends.
+            await Task.Delay(WorkerService.LongPollWait + TimeSpan.FromMilliseconds(500)).ConfigureAwait(false);
         }
     }
 
