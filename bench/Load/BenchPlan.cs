@@ -84,6 +84,10 @@ public sealed record BenchPlan
 
     public int MaxConcurrentTurns => new[] { ChatLevels.DefaultIfEmpty(1).Max(), CancelConversations, MemoryProbeConversations, 1 }.Max();
 
-    /// <summary>Lambda instances for the Worker: enough partly filled batches of <see cref="BatchSize"/> for the largest level.</summary>
-    public int WorkerInstances => Math.Clamp((MaxConcurrentTurns + BatchSize - 1) / BatchSize * 2, 4, 200);
+    /// <summary>
+    /// Lambda instances for the Worker (= the event-source mapping's pollers): every turn of the largest level
+    /// must find a slot even when batches hold only two messages (messages trickle in as the Api stores them),
+    /// as Lambda scales out; otherwise turns wait for a whole answer behind a busy batch.
+    /// </summary>
+    public int WorkerInstances => Math.Clamp(MaxConcurrentTurns / 2, 4, 500);
 }

@@ -62,6 +62,8 @@ public sealed class BenchRunner : IAsyncDisposable
                 await CreateConversationsAsync(Math.Max(_plan.MaxConcurrentTurns, 1), cancellationToken).ConfigureAwait(false);
             }
 
+            await WarmUpAsync(cancellationToken).ConfigureAwait(false);
+
             foreach (var n in ours ? _plan.ChatLevels : _plan.BaselineChatLevels)
             {
                 results.Add(await RunTurnsAsync("chat", strategy, n, _plan.ViewersPerConversation, cancellationToken).ConfigureAwait(false));
@@ -159,6 +161,22 @@ public sealed class BenchRunner : IAsyncDisposable
         _conversations.AddRange(ids);
     }
 
+    /// <summary>
+    /// A fresh Worker process compiles its code on first use (no ReadyToRun here): a few short answers first,
+    /// so the first measured level is not a JIT measurement.
+    /// </summary>
+    private async Task WarmUpAsync(CancellationToken cancellationToken)
+    {
+        var count = Math.Min(10, _conversations.Count);
+        await Parallel.ForEachAsync(_conversations.Take(count), new ParallelOptions { MaxDegreeOfParallelism = count, CancellationToken = cancellationToken }, async (conversationId, ct) =>
+        {
+            var result = await Api.SendMessageAsync(
+                new SendMessageInput { ConversationId = conversationId, Text = "Warm-up turn of the benchmark. [[ttft=0]] [[rate=1000]] [[tokens=60]]", ClientRequestId = NewRequestId() },
+                ct).ConfigureAwait(false);
+            await WaitFinalAsync(result.ConversationId, result.AssistantMessageId, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+    }
+
     private async Task<Message?> WaitFinalAsync(string conversationId, string messageId, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = Stopwatch.StartNew();
@@ -189,6 +207,8 @@ public sealed class BenchRunner : IAsyncDisposable
         public List<Viewer> Viewers { get; } = [];
 
         public DateTimeOffset SentAt { get; set; }
+
+        public DateTimeOffset? AcceptedAt { get; set; }
 
         public DateTimeOffset? StopAt { get; set; }
 
@@ -244,6 +264,7 @@ public sealed class BenchRunner : IAsyncDisposable
                             ClientRequestId = NewRequestId(),
                         },
                         cancellationToken).ConfigureAwait(false);
+                    turn.AcceptedAt = DateTimeOffset.UtcNow;
                     turn.MessageId = result.AssistantMessageId;
                     if (workload == "cancel")
                     {
@@ -299,6 +320,9 @@ public sealed class BenchRunner : IAsyncDisposable
             var added = new List<double>();
             var lag = new List<double>();
             var overhead = new List<double>();
+            var sendMs = new List<double>();
+            var acceptedToModel = new List<double>();
+            var modelTtft = new List<double>();
             var cancelLast = new List<double>();
             var cancelTerminal = new List<double>();
             long events = 0, textEvents = 0, modelTokens = 0;
@@ -317,8 +341,22 @@ public sealed class BenchRunner : IAsyncDisposable
                     notFinal++;
                 }
 
+                if (turn.AcceptedAt is { } accepted)
+                {
+                    sendMs.Add((accepted - turn.SentAt).TotalMilliseconds);
+                    if (model is not null)
+                    {
+                        acceptedToModel.Add((model.ReceivedAt - accepted).TotalMilliseconds);
+                    }
+                }
+
                 if (model is not null)
                 {
+                    if (model.FirstTokenAt is { } ft)
+                    {
+                        modelTtft.Add((ft - model.ReceivedAt).TotalMilliseconds);
+                    }
+
                     modelTokens += model.Tokens;
                     if (message is { Status: MessageStatus.Completed } && message.Text != model.Text)
                     {
@@ -406,6 +444,9 @@ public sealed class BenchRunner : IAsyncDisposable
                 AddedFirstTokenMs = Distribution.Of(added),
                 CharLagMs = Distribution.Of(lag),
                 RequestToFirstTextOverheadMs = Distribution.Of(overhead),
+                SendMessageMs = Distribution.Of(sendMs),
+                AcceptedToModelRequestMs = Distribution.Of(acceptedToModel),
+                ModelTimeToFirstTokenMs = Distribution.Of(modelTtft),
                 CancelToLastTextMs = Distribution.Of(cancelLast),
                 CancelToTerminalMs = Distribution.Of(cancelTerminal),
                 EventsPerAnswerAtViewer = Math.Round((double)events / Math.Max(1, viewersChecked), 2),
@@ -439,7 +480,7 @@ public sealed class BenchRunner : IAsyncDisposable
             }
 
             _progress(FormattableString.Invariant(
-                $"   first token +{result.AddedFirstTokenMs.P50:0.0}/{result.AddedFirstTokenMs.P99:0.0} ms, lag p50/p99 {result.CharLagMs.P50:0.0}/{result.CharLagMs.P99:0.0} ms, overhead p50 {result.RequestToFirstTextOverheadMs.P50:0.0} ms, {result.InboundEventsPerAnswer:0.#} events/answer, worker {result.WorkerCpuMsPer1000Tokens:0.#} ms CPU/1k tokens, mismatches {result.Mismatches}"));
+                $"   first token +{result.AddedFirstTokenMs.P50:0.0}/{result.AddedFirstTokenMs.P99:0.0} ms, lag p50/p99 {result.CharLagMs.P50:0.0}/{result.CharLagMs.P99:0.0} ms, overhead p50 {result.RequestToFirstTextOverheadMs.P50:0.0} ms (send {result.SendMessageMs.P50:0}, queue→model {result.AcceptedToModelRequestMs.P50:0}), {result.InboundEventsPerAnswer:0.#} events/answer, worker {result.WorkerCpuMsPer1000Tokens:0.#} ms CPU/1k tokens, mismatches {result.Mismatches}"));
             return result;
         }
         finally

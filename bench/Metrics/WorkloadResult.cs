@@ -26,6 +26,15 @@ public sealed record WorkloadResult
     /// <summary>First text at a viewer − sendMessage call, minus the model's own time to first token.</summary>
     public Distribution RequestToFirstTextOverheadMs { get; init; } = new();
 
+    /// <summary>Where the overhead goes (1): the sendMessage round trip (GraphQL endpoint → Api → DynamoDB, SQS).</summary>
+    public Distribution SendMessageMs { get; init; } = new();
+
+    /// <summary>Where the overhead goes (2): sendMessage answered → the Worker's model request reached Bedrock (SQS, event-source mapping, claim, history).</summary>
+    public Distribution AcceptedToModelRequestMs { get; init; } = new();
+
+    /// <summary>Where the overhead goes (3): the model's own time to first token as the emulator measured it (not overhead).</summary>
+    public Distribution ModelTimeToFirstTokenMs { get; init; } = new();
+
     /// <summary>Cancel only: stopGeneration call → last text event at a viewer (0 when no text arrived after the call).</summary>
     public Distribution CancelToLastTextMs { get; init; } = new();
 

@@ -34,6 +34,16 @@ public static class MarkdownReport
             Line(md, $"| {r.Strategy} | {r.Workload} | {r.Conversations} × {r.ViewersPerConversation} | {r.DurationMs:0} | {r.WorkerCpuMs:0} | {r.StackCpuMs:0} | {r.SidecarCpuMs:0} | {r.LoadGeneratorCpuMs:0} | {r.WallCpuCapacityMs:0} | {r.ModelTokens} |");
         }
 
+        Line(md, "");
+        Line(md, "Where the request-to-first-text time goes (p50 / p99, ms): sendMessage round trip; sendMessage answered → the Worker's model request; the model's own time to first token; first token → first text at a viewer:");
+        Line(md, "");
+        Line(md, "| strategy | workload | conv. × viewers | sendMessage | accepted → model request | model TTFT | first token → viewer |");
+        Line(md, "|---|---|---|---:|---:|---:|---:|");
+        foreach (var r in report.Results)
+        {
+            Line(md, $"| {r.Strategy} | {r.Workload} | {r.Conversations} × {r.ViewersPerConversation} | {r.SendMessageMs.P50:0} / {r.SendMessageMs.P99:0} | {r.AcceptedToModelRequestMs.P50:0} / {r.AcceptedToModelRequestMs.P99:0} | {r.ModelTimeToFirstTokenMs.P50:0} / {r.ModelTimeToFirstTokenMs.P99:0} | {r.AddedFirstTokenMs.P50:0.0} / {r.AddedFirstTokenMs.P99:0.0} |");
+        }
+
         if (report.Results.FirstOrDefault(r => r.Workload == "cancel") is { } cancel)
         {
             Line(md, "");
