@@ -83,7 +83,6 @@ public sealed partial class SqsEventSourceMapping : IAsyncDisposable
     /// <summary>Lambda's synchronous invocation payload limit.</summary>
     public const int MaxPayloadBytes = 6 * 1024 * 1024;
 
-
     /// <summary>Rough size of a record's envelope (ids, receipt handle, attributes) in the event JSON.</summary>
     private const int RecordOverheadBytes = 1024;
 
