@@ -99,6 +99,7 @@ public static class BenchCommand
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         var runId = $"{started:yyyyMMdd-HHmmss}-{plan.Mode}";
+        var loadAtStart = LoadAverage();
         void Progress(string line) => output.WriteLine(FormattableString.Invariant($"[{clock.Elapsed.TotalSeconds,6:0.0}s] {line}"));
 
         List<WorkloadResult> results;
@@ -141,6 +142,8 @@ public static class BenchCommand
                 ["os"] = RuntimeInformation.OSDescription,
                 ["runtime"] = RuntimeInformation.FrameworkDescription,
                 ["cpu"] = CpuModel(),
+                ["loadAverageAtStart"] = loadAtStart,
+                ["loadAverageAtEnd"] = LoadAverage(),
             },
             Settings = new Dictionary<string, string>
             {
@@ -174,6 +177,19 @@ public static class BenchCommand
         }
 
         return (report, bad ? Mismatches : Ok);
+    }
+
+    /// <summary>The 1/5/15-minute load averages: other work on the machine distorts every figure.</summary>
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
     }
 
     private static string CpuModel()

@@ -36,6 +36,14 @@ public sealed record BenchPlan
 
     public int ApiConcurrency { get; init; } = 32;
 
+    /// <summary>
+    /// Sends of a level are spread evenly over <c>conversations × this</c> (at most <see cref="MaxSendRamp"/>), as
+    /// users do not all press Enter in the same millisecond; 0 sends everything at once.
+    /// </summary>
+    public TimeSpan SendRampPerConversation { get; init; } = TimeSpan.FromMilliseconds(10);
+
+    public TimeSpan MaxSendRamp { get; init; } = TimeSpan.FromSeconds(2);
+
     public int BatchSize { get; init; } = 10;
 
     public static ModelPacing Realistic { get; } = new(TimeSpan.FromMilliseconds(600), 80, 500);

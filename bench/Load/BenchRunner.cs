@@ -251,10 +251,18 @@ public sealed class BenchRunner : IAsyncDisposable
 
             // 3. Every conversation sends at once.
             var prompt = "explain how a streamed answer reaches every viewer of a conversation";
-            var sends = turns.Select(async turn =>
+            var ramp = workload == "fan-out" ? TimeSpan.Zero : TimeSpan.FromTicks(Math.Min(_plan.MaxSendRamp.Ticks, _plan.SendRampPerConversation.Ticks * conversations));
+            var rampStart = Stopwatch.StartNew();
+            var sends = turns.Select(async (turn, index) =>
             {
                 try
                 {
+                    var due = TimeSpan.FromTicks(ramp.Ticks * index / Math.Max(1, conversations));
+                    if (due > rampStart.Elapsed)
+                    {
+                        await Task.Delay(due - rampStart.Elapsed, cancellationToken).ConfigureAwait(false);
+                    }
+
                     turn.SentAt = DateTimeOffset.UtcNow;
                     var result = await Api.SendMessageAsync(
                         new SendMessageInput
@@ -322,6 +330,7 @@ public sealed class BenchRunner : IAsyncDisposable
             var overhead = new List<double>();
             var sendMs = new List<double>();
             var acceptedToModel = new List<double>();
+            var acceptedToStarted = new List<double>();
             var modelTtft = new List<double>();
             var cancelLast = new List<double>();
             var cancelTerminal = new List<double>();
@@ -374,6 +383,11 @@ public sealed class BenchRunner : IAsyncDisposable
                     }
 
                     var trace = ViewerTrace.Parse(viewer.Events(), turn.MessageId);
+                    if (turn.AcceptedAt is { } acceptedAt && trace.TurnStartedAt is { } startedAt)
+                    {
+                        acceptedToStarted.Add((startedAt - acceptedAt).TotalMilliseconds);
+                    }
+
                     events += trace.Events;
                     textEvents += trace.TextEvents;
                     var bad = false;
@@ -441,11 +455,13 @@ public sealed class BenchRunner : IAsyncDisposable
                 Conversations = conversations,
                 ViewersPerConversation = viewersPerConversation,
                 DurationMs = Math.Round(duration.TotalMilliseconds),
+                SendRampMs = Math.Round(ramp.TotalMilliseconds),
                 AddedFirstTokenMs = Distribution.Of(added),
                 CharLagMs = Distribution.Of(lag),
                 RequestToFirstTextOverheadMs = Distribution.Of(overhead),
                 SendMessageMs = Distribution.Of(sendMs),
                 AcceptedToModelRequestMs = Distribution.Of(acceptedToModel),
+                AcceptedToTurnStartedMs = Distribution.Of(acceptedToStarted),
                 ModelTimeToFirstTokenMs = Distribution.Of(modelTtft),
                 CancelToLastTextMs = Distribution.Of(cancelLast),
                 CancelToTerminalMs = Distribution.Of(cancelTerminal),
@@ -480,7 +496,7 @@ public sealed class BenchRunner : IAsyncDisposable
             }
 
             _progress(FormattableString.Invariant(
-                $"   first token +{result.AddedFirstTokenMs.P50:0.0}/{result.AddedFirstTokenMs.P99:0.0} ms, lag p50/p99 {result.CharLagMs.P50:0.0}/{result.CharLagMs.P99:0.0} ms, overhead p50 {result.RequestToFirstTextOverheadMs.P50:0.0} ms (send {result.SendMessageMs.P50:0}, queue→model {result.AcceptedToModelRequestMs.P50:0}), {result.InboundEventsPerAnswer:0.#} events/answer, worker {result.WorkerCpuMsPer1000Tokens:0.#} ms CPU/1k tokens, mismatches {result.Mismatches}"));
+                $"   first token +{result.AddedFirstTokenMs.P50:0.0}/{result.AddedFirstTokenMs.P99:0.0} ms, lag p50/p99 {result.CharLagMs.P50:0.0}/{result.CharLagMs.P99:0.0} ms, overhead p50 {result.RequestToFirstTextOverheadMs.P50:0.0} ms (send {result.SendMessageMs.P50:0}, accepted→turn.started {result.AcceptedToTurnStartedMs.P50:0}, accepted→model {result.AcceptedToModelRequestMs.P50:0}), {result.InboundEventsPerAnswer:0.#} events/answer, worker {result.WorkerCpuMsPer1000Tokens:0.#} ms CPU/1k tokens, mismatches {result.Mismatches}"));
             return result;
         }
         finally

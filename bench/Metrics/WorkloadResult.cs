@@ -17,6 +17,9 @@ public sealed record WorkloadResult
 
     public double DurationMs { get; init; }
 
+    /// <summary>The sends of the run were spread evenly over this window (0 = all at once).</summary>
+    public double SendRampMs { get; init; }
+
     /// <summary>First text at a viewer − first token flushed by the model.</summary>
     public Distribution AddedFirstTokenMs { get; init; } = new();
 
@@ -31,6 +34,9 @@ public sealed record WorkloadResult
 
     /// <summary>Where the overhead goes (2): sendMessage answered → the Worker's model request reached Bedrock (SQS, event-source mapping, claim, history).</summary>
     public Distribution AcceptedToModelRequestMs { get; init; } = new();
+
+    /// <summary>Where the overhead goes (2a): sendMessage answered → turn.started at a viewer (SQS, mapping, Runtime API, claim, first publish).</summary>
+    public Distribution AcceptedToTurnStartedMs { get; init; } = new();
 
     /// <summary>Where the overhead goes (3): the model's own time to first token as the emulator measured it (not overhead).</summary>
     public Distribution ModelTimeToFirstTokenMs { get; init; } = new();

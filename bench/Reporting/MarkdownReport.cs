@@ -13,7 +13,7 @@ public static class MarkdownReport
         Line(md, $"# Benchmark run {report.RunId} ({report.Mode})");
         Line(md, "");
         Line(md, $"`{report.Command}` — {report.StartedAt:yyyy-MM-dd HH:mm} UTC, {report.DurationSeconds:0} s, {report.Machine["processors"]} cores, {report.Machine["os"]}.");
-        Line(md, $"Model: {report.Settings["model"]}. Local stack start {report.StackStartMs:0} ms.");
+        Line(md, $"Model: {report.Settings["model"]}. Local stack start {report.StackStartMs:0} ms. Load average (1/5/15 min) at start {report.Machine["loadAverageAtStart"]}, at end {report.Machine["loadAverageAtEnd"]} — other processes on this shared machine compete for the same cores.");
         Line(md, "");
         Line(md, "## Results");
         Line(md, "");
@@ -37,11 +37,11 @@ public static class MarkdownReport
         Line(md, "");
         Line(md, "Where the request-to-first-text time goes (p50 / p99, ms): sendMessage round trip; sendMessage answered → the Worker's model request; the model's own time to first token; first token → first text at a viewer:");
         Line(md, "");
-        Line(md, "| strategy | workload | conv. × viewers | sendMessage | accepted → model request | model TTFT | first token → viewer |");
-        Line(md, "|---|---|---|---:|---:|---:|---:|");
+        Line(md, "| strategy | workload | conv. × viewers | sends spread over (ms) | sendMessage | accepted → turn.started at viewer | accepted → model request | model TTFT | first token → viewer |");
+        Line(md, "|---|---|---|---:|---:|---:|---:|---:|---:|");
         foreach (var r in report.Results)
         {
-            Line(md, $"| {r.Strategy} | {r.Workload} | {r.Conversations} × {r.ViewersPerConversation} | {r.SendMessageMs.P50:0} / {r.SendMessageMs.P99:0} | {r.AcceptedToModelRequestMs.P50:0} / {r.AcceptedToModelRequestMs.P99:0} | {r.ModelTimeToFirstTokenMs.P50:0} / {r.ModelTimeToFirstTokenMs.P99:0} | {r.AddedFirstTokenMs.P50:0.0} / {r.AddedFirstTokenMs.P99:0.0} |");
+            Line(md, $"| {r.Strategy} | {r.Workload} | {r.Conversations} × {r.ViewersPerConversation} | {r.SendRampMs:0} | {r.SendMessageMs.P50:0} / {r.SendMessageMs.P99:0} | {r.AcceptedToTurnStartedMs.P50:0} / {r.AcceptedToTurnStartedMs.P99:0} | {r.AcceptedToModelRequestMs.P50:0} / {r.AcceptedToModelRequestMs.P99:0} | {r.ModelTimeToFirstTokenMs.P50:0} / {r.ModelTimeToFirstTokenMs.P99:0} | {r.AddedFirstTokenMs.P50:0.0} / {r.AddedFirstTokenMs.P99:0.0} |");
         }
 
         if (report.Results.FirstOrDefault(r => r.Workload == "cancel") is { } cancel)
