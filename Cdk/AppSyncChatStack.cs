@@ -2,10 +2,12 @@ using AppSyncChat.Cdk.Bedrock;
 using AppSyncChat.Cdk.Configuration;
 using AppSyncChat.Cdk.Events;
 using AppSyncChat.Cdk.Graphql;
+using AppSyncChat.Cdk.Monitoring;
 using AppSyncChat.Cdk.Storage;
 using AppSyncChat.Contracts;
 using AppSyncChat.Contracts.Channels;
 using AppSyncChat.Contracts.Configuration;
+using AppSyncChat.Conversations.Table;
 using Amazon.CDK;
 using Amazon.CDK.AWS.AppSync;
 using Amazon.CDK.AWS.CloudWatch;
@@ -19,7 +21,6 @@ using Amazon.CDK.AWS.SNS;
 using Amazon.CDK.AWS.SNS.Subscriptions;
 using Amazon.CDK.AWS.SQS;
 using Constructs;
-using DynamoAttribute = Amazon.CDK.AWS.DynamoDB.Attribute;
 using LambdaCode = Amazon.CDK.AWS.Lambda.Code;
 using LambdaFunction = Amazon.CDK.AWS.Lambda.Function;
 
@@ -81,26 +82,27 @@ public sealed class AppSyncChatStack : Stack
 
     public GraphqlApi GraphqlApi { get; }
 
+    public LogGroup GraphqlLogGroup { get; private set; } = null!;
+
     public Topic AlarmTopic { get; }
 
     private Table CreateTable(RemovalPolicy removal)
     {
+        var schema = ConversationTableSchema.FromStore();
         var table = new Table(this, "ConversationTable", new TableProps
         {
-            PartitionKey = new DynamoAttribute { Name = TableDesign.PartitionKey, Type = AttributeType.STRING },
-            SortKey = new DynamoAttribute { Name = TableDesign.SortKey, Type = AttributeType.STRING },
+            PartitionKey = schema.PartitionKey,
+            SortKey = schema.SortKey,
             BillingMode = BillingMode.PAY_PER_REQUEST,
-            TimeToLiveAttribute = TableDesign.TimeToLiveAttribute,
+            TimeToLiveAttribute = schema.TimeToLiveAttribute,
             PointInTimeRecovery = true,
             RemovalPolicy = removal,
         });
-        table.AddGlobalSecondaryIndex(new GlobalSecondaryIndexProps
+        foreach (var index in schema.GlobalSecondaryIndexes)
         {
-            IndexName = TableDesign.OwnerIndexName,
-            PartitionKey = new DynamoAttribute { Name = TableDesign.OwnerIndexPartitionKey, Type = AttributeType.STRING },
-            SortKey = new DynamoAttribute { Name = TableDesign.OwnerIndexSortKey, Type = AttributeType.STRING },
-            ProjectionType = ProjectionType.ALL,
-        });
+            table.AddGlobalSecondaryIndex(index);
+        }
+
         return table;
     }
 
@@ -167,6 +169,10 @@ public sealed class AppSyncChatStack : Stack
             ConnectionAuthModes = [EventsAuthType.ApiKey, EventsAuthType.CognitoUserPools, EventsAuthType.Iam],
             DefaultPublishAuthModes = [EventsAuthType.Iam],
             DefaultSubscribeAuthModes = [EventsAuthType.ApiKey, EventsAuthType.CognitoUserPools],
+
+            // Errors only (handler failures, rejected operations): enough to debug onSubscribe, cheap at volume.
+            LogLevel = EventsLogLevel.Error,
+            LogRetention = RetentionDays.ONE_MONTH,
         });
 
         EventsApiKey = events.AddApiKey("ApiKey", options.Now + ApiKeyExpiry.Maximum - TimeSpan.FromHours(1), "AppSyncChat viewers (subscribe only)");
@@ -188,25 +194,21 @@ public sealed class AppSyncChatStack : Stack
     {
         var function = CreateFunction("ApiFunction", options.ApiAssetDirectory, options.ApiMemoryMb, options.ApiTimeout,
             "AppSyncChat GraphQL resolver (direct Lambda resolver for every root field).",
-            new Dictionary<string, string>
-            {
-                [SettingNames.TableName] = Table.TableName,
-                [SettingNames.QueueUrl] = Queue.QueueUrl,
-                [SettingNames.DefaultModelId] = options.ModelIds[0],
-                [SettingNames.LogFormat] = "json",
-            });
+            ApiEnvironment(options));
 
+        // What DynamoConversationStore calls for the Api: item reads/writes, message queries, and
+        // DeleteItem to release an idempotency record whose enqueue failed.
         function.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps
         {
             Sid = "ConversationTable",
-            Actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
+            Actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"],
             Resources = [Table.TableArn],
         }));
         function.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps
         {
             Sid = "OwnerIndex",
             Actions = ["dynamodb:Query"],
-            Resources = [$"{Table.TableArn}/index/{TableDesign.OwnerIndexName}"],
+            Resources = [$"{Table.TableArn}/index/{TableNames.ByOwnerIndex}"],
         }));
         function.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps
         {
@@ -224,7 +226,6 @@ public sealed class AppSyncChatStack : Stack
             new Dictionary<string, string>
             {
                 [SettingNames.TableName] = Table.TableName,
-                [SettingNames.QueueUrl] = Queue.QueueUrl,
                 [SettingNames.DefaultModelId] = options.ModelIds[0],
                 [SettingNames.EventsHttpEndpoint] = Events.HttpEndpoint,
                 [SettingNames.LogFormat] = "json",
@@ -237,12 +238,12 @@ public sealed class AppSyncChatStack : Stack
             Resources = [Table.TableArn],
         }));
 
-        // What the SQS event source mapping does on the function's behalf, plus ChangeMessageVisibility
-        // so the Worker can shorten the wait before a retried turn is delivered again.
+        // What the SQS event source mapping does with the function's role (the actions of AWS's
+        // AWSLambdaSQSQueueExecutionRole). The Worker code itself makes no SQS calls in Lambda.
         function.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps
         {
             Sid = "ConsumeTurns",
-            Actions = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
+            Actions = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
             Resources = [Queue.QueueArn],
         }));
 
@@ -267,6 +268,22 @@ public sealed class AppSyncChatStack : Stack
         });
         mapping.Node.AddDependency(function.Role!);
         return function;
+    }
+
+    private Dictionary<string, string> ApiEnvironment(AppSyncChatOptions options)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            [SettingNames.TableName] = Table.TableName,
+            [SettingNames.QueueUrl] = Queue.QueueUrl,
+            [SettingNames.LogFormat] = "json",
+        };
+        if (options.RetentionDays is { } days)
+        {
+            environment[SettingNames.RetentionDays] = days.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return environment;
     }
 
     private LambdaFunction CreateFunction(string id, string assetDirectory, int memoryMb, TimeSpan timeout, string description, Dictionary<string, string> environment)
@@ -320,9 +337,18 @@ public sealed class AppSyncChatStack : Stack
                     new AuthorizationMode { AuthorizationType = AuthorizationType.IAM },
                 ],
             },
-            LogConfig = new LogConfig { FieldLogLevel = FieldLogLevel.ERROR, Retention = RetentionDays.ONE_MONTH },
             XrayEnabled = true,
         });
+
+        // Field errors to /aws/appsync/apis/<id> for 30 days (set on the L1 resource: see AppSyncLogTarget).
+        var logs = new AppSyncLogTarget(api, "Logs", RetentionDays.ONE_MONTH);
+        ((CfnGraphQLApi)api.Node.DefaultChild!).LogConfig = new CfnGraphQLApi.LogConfigProperty
+        {
+            CloudWatchLogsRoleArn = logs.Role.RoleArn,
+            FieldLogLevel = "ERROR",
+            ExcludeVerboseContent = true,
+        };
+        GraphqlLogGroup = logs.BindTo(api.ApiId);
 
         var resolverSource = api.AddLambdaDataSource("ApiResolver", ApiFunction, new DataSourceOptions
         {

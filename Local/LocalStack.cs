@@ -1,4 +1,11 @@
+using Amazon.Runtime;
+using AppSyncChat.Api;
+using AppSyncChat.Aws.Sqs;
+using AppSyncChat.Local.AppSyncEvents;
+using AppSyncChat.Local.Bedrock;
 using AppSyncChat.Local.Hosting;
+using AppSyncChat.Local.Lambda;
+using AppSyncChat.Worker;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AppSyncChat.Local;
@@ -77,10 +84,45 @@ public sealed class LocalStack : IAsyncDisposable
             await NodeTooling.EnsureInstalledAsync(layout.SidecarDirectory, options.NodePath, m => logger.LogInformation("{Progress}", m), cancellationToken).ConfigureAwait(false);
 
             // 1. Our own C# servers. They only listen; nothing calls them until the functions run.
-            // Bedrock emulator:        Local/Bedrock (BedrockEmulatorServer.StartAsync) — wired when merged.
-            // AppSync Events emulator: Local/AppSyncEvents (AppSyncEventsEmulatorServer.StartAsync) — wired when merged.
-            // Lambda hosting:          Local/Lambda (Invoke API + Runtime API) — wired when merged.
-            var invokeEndpoint = $"http://127.0.0.1:{options.Ports.Lambda}";
+            var credentials = new Dictionary<string, string>(StringComparer.Ordinal) { [options.AccessKeyId] = options.SecretAccessKey };
+            var bedrock = await StartPartAsync(
+                parts,
+                () => BedrockEmulatorServer.StartAsync(
+                    new BedrockEmulatorOptions
+                    {
+                        Port = options.Ports.Bedrock,
+                        Region = options.Region,
+                        Credentials = credentials,
+                        TimeToFirstToken = options.Model.TimeToFirstToken,
+                        TokensPerSecond = options.Model.TokensPerSecond,
+                        AnswerTokens = options.Model.AnswerTokens,
+                    },
+                    cancellationToken),
+                [options.Ports.All().First(p => p.Flag == LocalSettingNames.BedrockPortFlag)]).ConfigureAwait(false);
+
+            var events = await StartPartAsync(
+                parts,
+                () => AppSyncEventsEmulatorServer.StartAsync(
+                    new AppSyncEventsEmulatorOptions
+                    {
+                        HttpPort = options.Ports.EventsHttp,
+                        TlsPort = options.Ports.EventsTls,
+                        CertificatePemPath = Path.Combine(stateDirectory, "events-tls-certificate.pem"),
+                        ApiKeys = [options.ApiKey],
+                        Credentials = credentials,
+                        Region = options.Region,
+                        BearerTokens = [options.LocalUserToken],
+                        LoggerFactory = loggerFactory,
+                    },
+                    cancellationToken),
+                [.. options.Ports.All().Where(p => p.Flag is LocalSettingNames.EventsPortFlag or LocalSettingNames.EventsTlsPortFlag)]).ConfigureAwait(false);
+
+            // The Lambda Invoke API listens first (the GraphQL endpoint needs its URL); functions register once they run.
+            var invoke = await StartPartAsync(
+                parts,
+                () => InvokeApiServer.StartAsync(options.Ports.Lambda, [], loggerFactory, cancellationToken),
+                [options.Ports.All().First(p => p.Flag == LocalSettingNames.LambdaPortFlag)]).ConfigureAwait(false);
+            var invokeEndpoint = invoke.Endpoint.ToString().TrimEnd('/');
 
             // 2. The Node sidecar: DynamoDB, SQS and the GraphQL endpoint (which calls the Invoke API).
             var sidecar = await NodeSidecar.StartAsync(
@@ -110,11 +152,50 @@ public sealed class LocalStack : IAsyncDisposable
             var sqsUrl = $"http://127.0.0.1:{sidecar.SqsPort}";
             var graphqlBase = $"http://127.0.0.1:{sidecar.GraphQLPort}";
 
-            // 3. Resources: the DynamoDB table (the Conversations table-creation code) and the SQS queue
-            //    with its DLQ and redrive policy (through Aws/Sqs SqsClient) — wired when merged.
+            // 3. Resources, as the CDK stack creates them in AWS: the table, the queue with its DLQ.
+            var sqs = SqsClient.Create(new BasicAWSCredentials(options.AccessKeyId, options.SecretAccessKey), options.Region, new Uri(sqsUrl));
+            parts.Push(new DisposableAdapter(sqs));
+            var tableTask = LocalResources.CreateTableAsync(dynamoDbUrl, options, cancellationToken);
+            var queuesTask = LocalResources.CreateQueuesAsync(sqs, options, cancellationToken);
+            await Task.WhenAll(tableTask, queuesTask).ConfigureAwait(false);
+            var (queueUrl, deadLetterQueueUrl) = await queuesTask.ConfigureAwait(false);
 
-            // 4. The functions: Api behind the Invoke API, Worker behind the SQS event-source mapping — wired when merged.
+            // 4. The functions, hosted as Lambda hosts them: the Api behind the Invoke API (what the GraphQL
+            //    endpoint calls), the Worker behind the SQS event-source mapping of the turn queue.
+            var functionSettings = new FunctionSettings(options, dynamoDbUrl, sqsUrl, queueUrl, bedrock.BaseAddress, events.HttpPublishEndpoint);
+            var api = await HostedFunction.StartAsync(
+                new LambdaFunctionOptions { FunctionName = options.ApiFunctionName, Timeout = options.ApiTimeout, Region = options.Region },
+                ApiFunction.RunAsync,
+                new FunctionHostOptions { Instances = options.ApiConcurrency, Settings = functionSettings.ForApi() },
+                loggerFactory: loggerFactory,
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+            parts.Push(api);
+            invoke.Register(api.Server);
 
+            var worker = await HostedFunction.StartAsync(
+                new LambdaFunctionOptions { FunctionName = options.WorkerFunctionName, Timeout = options.WorkerTimeout, Region = options.Region },
+                WorkerFunction.RunAsync,
+                new FunctionHostOptions { Instances = options.WorkerConcurrency, Settings = functionSettings.ForWorker() },
+                loggerFactory: loggerFactory,
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+            parts.Push(worker);
+            invoke.Register(worker.Server);
+            var mapping = await SqsEventSourceMapping.StartAsync(
+                sqs,
+                worker.Server,
+                new SqsEventSourceMappingOptions
+                {
+                    QueueUrl = queueUrl,
+                    BatchSize = options.WorkerBatchSize,
+                    MaximumConcurrency = options.WorkerConcurrency,
+                    ReportBatchItemFailures = true,
+                    Region = options.Region,
+                },
+                loggerFactory: loggerFactory,
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+            parts.Push(mapping);
+
+            var tls = events.TlsBaseAddress;
             var endpoints = new LocalStackEndpoints
             {
                 Region = options.Region,
@@ -125,11 +206,20 @@ public sealed class LocalStack : IAsyncDisposable
                 ExplorerUrl = $"{graphqlBase}/",
                 LocalUserToken = options.LocalUserToken,
                 LocalUserSub = options.LocalUserSub,
+                EventsHttpUrl = events.HttpPublishEndpoint.ToString(),
+                EventsRealtimeUrl = events.RealtimeEndpoint.ToString(),
+                EventsHttpsUrl = tls is null ? null : new Uri(tls, events.HttpPublishEndpoint.AbsolutePath).ToString(),
+                EventsRealtimeTlsUrl = tls is null ? null : new UriBuilder(tls) { Scheme = "wss", Path = events.RealtimeEndpoint.AbsolutePath }.Uri.ToString(),
+                EventsCertificatePath = events.CertificatePemPath,
                 EventsApiKey = options.ApiKey,
+                BedrockUrl = bedrock.BaseAddress.ToString().TrimEnd('/'),
+                LambdaUrl = invokeEndpoint,
                 ModelId = options.Model.ModelId,
                 DynamoDbUrl = dynamoDbUrl,
                 TableName = options.TableName,
                 SqsUrl = sqsUrl,
+                QueueUrl = queueUrl,
+                DeadLetterQueueUrl = deadLetterQueueUrl,
                 ApiFunctionName = options.ApiFunctionName,
                 WorkerFunctionName = options.WorkerFunctionName,
                 ProcessId = Environment.ProcessId,
@@ -168,6 +258,35 @@ public sealed class LocalStack : IAsyncDisposable
         DeleteDirectory(_temporaryStateDirectory);
         _failed.TrySetCanceled();
         GC.KeepAlive(_sidecar);
+    }
+
+    /// <summary>Starts one C# server and registers it for shutdown; a failed bind becomes <see cref="LocalStackErrorCode.PortInUse"/>.</summary>
+    private static async Task<T> StartPartAsync<T>(Stack<IAsyncDisposable> parts, Func<Task<T>> start, IReadOnlyList<PortBinding> ports)
+        where T : IAsyncDisposable
+    {
+        T part;
+        try
+        {
+            part = await start().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException || ex.InnerException is IOException)
+        {
+            // The pre-check passed, so another process took the port in between: name it if it is one of ours.
+            var taken = ports.FirstOrDefault(p => p.Port != 0 && !PortCheck.IsFree(p.Port, out _)) ?? ports[0];
+            throw LocalStackException.PortInUse(taken.Service, taken.Port, taken.Flag, taken.EnvironmentVariable, ex);
+        }
+
+        parts.Push(part);
+        return part;
+    }
+
+    private sealed class DisposableAdapter(IDisposable inner) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            inner.Dispose();
+            return ValueTask.CompletedTask;
+        }
     }
 
     private static async Task StopPartsAsync(Stack<IAsyncDisposable> parts, ILogger logger)

@@ -41,6 +41,8 @@ using var loggerFactory = LoggerFactory.Create(logging => logging
     })
     .SetMinimumLevel(LogLevel.Information)
     .AddFilter("Microsoft", LogLevel.Warning)
+    .AddFilter("AppSyncChat.Local.AppSyncEvents", LogLevel.Warning)
+    .AddFilter("AppSyncChat.Local.Lambda", LogLevel.Warning)
     .AddFilter("AppSyncChat.Local.Hosting.NodeSidecar", LogLevel.Warning));
 
 var options = command.Options with { LoggerFactory = loggerFactory };

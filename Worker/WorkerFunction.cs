@@ -1,16 +1,44 @@
+using AppSyncChat.Aws.Lambda;
+using AppSyncChat.Contracts.Configuration;
+using AppSyncChat.Worker.Hosting;
+
 namespace AppSyncChat.Worker;
 
 /// <summary>
 /// The Worker Lambda function (SQS event source): builds its composition root once from the settings lookup and runs
 /// the Lambda Runtime API loop against <c>AWS_LAMBDA_RUNTIME_API</c> until cancelled. The same entry
 /// serves AWS (settings = environment variables) and the Local stack (settings supplied in-process,
-/// with a local Runtime API address and local credentials).
+/// with a local Runtime API address and local credentials). A bad setting fails start-up, naming it
+/// (reported to <c>/runtime/init/error</c>).
 /// </summary>
 public static class WorkerFunction
 {
-    public static Task RunAsync(Func<string, string?> settings, CancellationToken cancellationToken)
+    public static Task RunAsync(Func<string, string?> settings, CancellationToken cancellationToken) =>
+        RunAsync(settings, seams: null, cancellationToken);
+
+    /// <summary>As <see cref="RunAsync(Func{string, string?}, CancellationToken)"/>, with some dependencies replaced (tests, Local).</summary>
+    public static async Task RunAsync(Func<string, string?> settings, WorkerSeams? seams, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        throw new NotImplementedException("Worker: see issue 4.");
+        var json = !string.Equals(settings(SettingNames.LogFormat), "text", StringComparison.OrdinalIgnoreCase);
+        using var loggerFactory = WorkerLogging.CreateFactory(json);
+        var logger = loggerFactory.CreateLogger("AppSyncChat.Worker");
+        WorkerHost? host = null;
+        try
+        {
+            await LambdaRuntimeLoop.RunAsync(
+                settings,
+                _ =>
+                {
+                    host = WorkerHost.Create(settings, loggerFactory, seams);
+                    return Task.FromResult<LambdaHandler>(host.Handler.HandleAsync);
+                },
+                cancellationToken,
+                new LambdaRuntimeOptions { Logger = logger, TimeProvider = seams?.Time ?? TimeProvider.System }).ConfigureAwait(false);
+        }
+        finally
+        {
+            host?.Dispose();
+        }
     }
 }

@@ -55,19 +55,19 @@ public sealed partial class TurnStarter
         var fingerprint = Fingerprint(TurnOperations.SendMessage, input.ConversationId, input.Text, input.Settings);
         var plan = new TurnPlan(TurnOperations.SendMessage, input.ClientRequestId, fingerprint, input.Text, input.Settings);
 
-        var existing = await _store.GetRequestAsync(context.OwnerId, input.ClientRequestId, cancellationToken).ConfigureAwait(false);
-        if (existing is not null)
-        {
-            return await ResumeAsync(existing, plan, context, cancellationToken).ConfigureAwait(false);
-        }
-
         Conversation? conversation = null;
         if (input.ConversationId is { } conversationId)
         {
             conversation = await OwnConversationAsync(conversationId, context, cancellationToken).ConfigureAwait(false);
-            await EnsureFreeAsync(conversation, cancellationToken).ConfigureAwait(false);
+            if (!await IsFreeAsync(conversation, cancellationToken).ConfigureAwait(false))
+            {
+                // Busy: a retry of the request that runs it continues; anything else is a Conflict.
+                return await ResumeExistingAsync(plan, context, cancellationToken).ConfigureAwait(false)
+                    ?? throw ApiErrors.TurnRunning(conversation.ConversationId, conversation.ActiveMessageId!);
+            }
         }
 
+        // The reservation is a put-if-absent: a retry gets the existing record back and resumes it.
         var now = _time.GetUtcNow();
         var userMessageId = MessageIds.NewAfter(now, conversation?.LastMessageId);
         var record = new TurnRequestRecord
@@ -93,14 +93,20 @@ public sealed partial class TurnStarter
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(context);
         var fingerprint = Fingerprint(TurnOperations.Regenerate, input.ConversationId, null, input.Settings);
-        var existing = await _store.GetRequestAsync(context.OwnerId, input.ClientRequestId, cancellationToken).ConfigureAwait(false);
-        if (existing is not null)
+        var plan = new TurnPlan(TurnOperations.Regenerate, input.ClientRequestId, fingerprint, null, input.Settings);
+        var conversation = await OwnConversationAsync(input.ConversationId, context, cancellationToken).ConfigureAwait(false);
+        if (!await IsFreeAsync(conversation, cancellationToken).ConfigureAwait(false))
         {
-            return await ResumeAsync(existing, new TurnPlan(TurnOperations.Regenerate, input.ClientRequestId, fingerprint, null, input.Settings), context, cancellationToken).ConfigureAwait(false);
+            return await ResumeExistingAsync(plan, context, cancellationToken).ConfigureAwait(false)
+                ?? throw ApiErrors.TurnRunning(conversation.ConversationId, conversation.ActiveMessageId!);
         }
 
-        var conversation = await OwnConversationAsync(input.ConversationId, context, cancellationToken).ConfigureAwait(false);
-        await EnsureFreeAsync(conversation, cancellationToken).ConfigureAwait(false);
+        // A retry whose turn already finished finds the conversation free: answer it from its record
+        // before choosing a prompt (the newest prompt may have changed since).
+        if (await ResumeExistingAsync(plan, context, cancellationToken).ConfigureAwait(false) is { } retried)
+        {
+            return retried;
+        }
 
         // The last user message, and the answers it already has (the new one is the next attempt).
         var recent = await _store.GetMessagesAsync(conversation.ConversationId, 100, cancellationToken).ConfigureAwait(false);
@@ -134,7 +140,7 @@ public sealed partial class TurnStarter
             CreatedAt = now,
         };
         var reserved = await _store.ReserveRequestAsync(record, cancellationToken).ConfigureAwait(false);
-        return await ResumeAsync(reserved, new TurnPlan(TurnOperations.Regenerate, input.ClientRequestId, fingerprint, null, settings), context, cancellationToken).ConfigureAwait(false);
+        return await ResumeAsync(reserved, plan with { Settings = settings }, context, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Carries a request from whatever state its record is in to DONE.</summary>
@@ -224,9 +230,11 @@ public sealed partial class TurnStarter
     private async Task StoreMessagesAsync(TurnRequestRecord record, TurnPlan plan, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
+        var writes = new List<Task<bool>>(2);
         if (record.Operation == TurnOperations.SendMessage)
         {
-            await _store.PutMessageIfAbsentAsync(
+            // Independent items: written in parallel (each is put-if-absent, so a retry rewrites nothing).
+            writes.Add(_store.PutMessageIfAbsentAsync(
                 new ChatMessage
                 {
                     ConversationId = record.ConversationId,
@@ -239,10 +247,10 @@ public sealed partial class TurnStarter
                     CreatedAt = now,
                     UpdatedAt = now,
                 },
-                cancellationToken).ConfigureAwait(false);
+                cancellationToken));
         }
 
-        await _store.PutMessageIfAbsentAsync(
+        writes.Add(_store.PutMessageIfAbsentAsync(
             new ChatMessage
             {
                 ConversationId = record.ConversationId,
@@ -257,7 +265,8 @@ public sealed partial class TurnStarter
                 UserMessageId = record.UserMessageId,
                 Settings = plan.Settings,
             },
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken));
+        await Task.WhenAll(writes).ConfigureAwait(false);
     }
 
     private async Task<SendMessageResult> EnqueueAsync(TurnRequestRecord record, TurnPlan plan, RequestContext context, CancellationToken cancellationToken)
@@ -265,6 +274,15 @@ public sealed partial class TurnStarter
         var wasEnqueuing = record.State == TurnRequestStates.Enqueuing;
         var now = _time.GetUtcNow();
         var claimed = await _store.TryBeginEnqueueAsync(record, now - _options.EnqueueTakeoverAfter, cancellationToken).ConfigureAwait(false);
+        if (claimed is null && await _store.GetRequestAsync(record.OwnerId, record.ClientRequestId, cancellationToken).ConfigureAwait(false) is null)
+        {
+            // The record vanished under us: an identical concurrent request was refused (Conflict) and
+            // released it after this one had read it. Our messages are stored and the conversation is
+            // ours, so put the record back and carry on rather than leave a turn nobody enqueues.
+            await _store.ReserveRequestAsync(record with { State = TurnRequestStates.Pending }, cancellationToken).ConfigureAwait(false);
+            claimed = await _store.TryBeginEnqueueAsync(record, now - _options.EnqueueTakeoverAfter, cancellationToken).ConfigureAwait(false);
+        }
+
         if (claimed is null)
         {
             // Another attempt is sending (or has sent) the queue message: the result is the same.
@@ -357,13 +375,15 @@ public sealed partial class TurnStarter
             : throw ApiErrors.ConversationNotFound(conversationId);
     }
 
-    /// <summary>Conflict when another turn runs (after repairing a stuck one), before anything is written.</summary>
-    private async Task EnsureFreeAsync(Conversation conversation, CancellationToken cancellationToken)
+    /// <summary>True when no other turn runs (after repairing a stuck one); checked before anything is written.</summary>
+    private async Task<bool> IsFreeAsync(Conversation conversation, CancellationToken cancellationToken) =>
+        conversation.ActiveMessageId is null || await TryRepairAsync(conversation, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Resumes this owner's earlier request with the same client request id, if there is one.</summary>
+    private async Task<SendMessageResult?> ResumeExistingAsync(TurnPlan plan, RequestContext context, CancellationToken cancellationToken)
     {
-        if (conversation.ActiveMessageId is { } active && !await TryRepairAsync(conversation, cancellationToken).ConfigureAwait(false))
-        {
-            throw ApiErrors.TurnRunning(conversation.ConversationId, active);
-        }
+        var existing = await _store.GetRequestAsync(context.OwnerId, plan.ClientRequestId, cancellationToken).ConfigureAwait(false);
+        return existing is null ? null : await ResumeAsync(existing, plan, context, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

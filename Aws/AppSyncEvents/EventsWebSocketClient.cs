@@ -412,7 +412,7 @@ public sealed class EventsWebSocketClient : IEventsPublisher, IEventsFrameSink, 
             {
                 if (attempt > _options.MaxReconnectAttempts)
                 {
-                    await GiveUpAsync(last).ConfigureAwait(false);
+                    GiveUp(last);
                     return;
                 }
 
@@ -457,7 +457,7 @@ public sealed class EventsWebSocketClient : IEventsPublisher, IEventsFrameSink, 
         }
     }
 
-    private async Task GiveUpAsync(AppSyncEventsException? last)
+    private void GiveUp(AppSyncEventsException? last)
     {
         var error = EventsErrors.Closed($"Gave up reconnecting after {_options.MaxReconnectAttempts} attempts: {last?.Message}", last);
         EventsSubscription[] subscriptions;
@@ -476,7 +476,6 @@ public sealed class EventsWebSocketClient : IEventsPublisher, IEventsFrameSink, 
 
         Raise(new EventsConnectionEvent(EventsConnectionEventKind.Closed, EventsConnectionState.Closed, error));
         CompleteWatchers();
-        await Task.CompletedTask.ConfigureAwait(false);
     }
 
     /// <summary>Exponential from <see cref="EventsWebSocketOptions.ReconnectBaseDelay"/>, capped, with "equal jitter" (half fixed, half random).</summary>

@@ -52,6 +52,9 @@ public sealed record AppSyncChatOptions
     /// <summary>Receives before a message goes to the DLQ.</summary>
     public int MaxReceiveCount { get; init; } = 3;
 
+    /// <summary>Days a conversation lives after its last write (the Api sets the TTL attribute); null keeps conversations forever.</summary>
+    public int? RetentionDays { get; init; }
+
     public string? AlarmEmail { get; init; }
 
     public bool RetainData { get; init; } = true;
@@ -83,6 +86,7 @@ public sealed record AppSyncChatOptions
         Require(WorkerMemoryMb is >= 512 and <= 10240, ContextKeys.WorkerMemoryMb, "must be between 512 and 10240");
         Require(WorkerBatchSize is >= 1 and <= 10, ContextKeys.WorkerBatchSize, "must be between 1 and 10");
         Require(WorkerMaxConcurrency is >= 2 and <= 1000, ContextKeys.WorkerMaxConcurrency, "must be between 2 and 1000 (SQS event source maximum concurrency)");
+        Require(RetentionDays is null or (>= 1 and <= 36_500), ContextKeys.RetentionDays, "must be between 1 and 36500 days");
         Require(MaxReceiveCount is >= 1 and <= 1000, ContextKeys.MaxReceiveCount, "must be between 1 and 1000");
         return this;
     }
@@ -114,6 +118,7 @@ public sealed record AppSyncChatOptions
             WorkerBatchSize = ParseInt(Get(ContextKeys.WorkerBatchSize), ContextKeys.WorkerBatchSize) ?? defaults.WorkerBatchSize,
             WorkerMaxConcurrency = ParseInt(Get(ContextKeys.WorkerMaxConcurrency), ContextKeys.WorkerMaxConcurrency) ?? defaults.WorkerMaxConcurrency,
             MaxReceiveCount = ParseInt(Get(ContextKeys.MaxReceiveCount), ContextKeys.MaxReceiveCount) ?? defaults.MaxReceiveCount,
+            RetentionDays = ParseInt(Get(ContextKeys.RetentionDays), ContextKeys.RetentionDays),
             AlarmEmail = Get(ContextKeys.AlarmEmail),
             RetainData = ParseBool(Get(ContextKeys.RetainData), ContextKeys.RetainData) ?? defaults.RetainData,
             Now = now,

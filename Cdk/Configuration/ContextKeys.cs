@@ -32,6 +32,9 @@ public static class ContextKeys
     public const string WorkerMaxConcurrency = "workerMaxConcurrency";
     public const string MaxReceiveCount = "maxReceiveCount";
 
+    /// <summary>Days a conversation lives after its last write (DynamoDB TTL, set by the Api); unset keeps conversations.</summary>
+    public const string RetentionDays = "retentionDays";
+
     /// <summary>E-mail address subscribed to the alarm topic (optional).</summary>
     public const string AlarmEmail = "alarmEmail";
 

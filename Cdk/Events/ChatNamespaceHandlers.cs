@@ -2,12 +2,13 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using AppSyncChat.Cdk.Storage;
+using AppSyncChat.Conversations.Table;
 
 namespace AppSyncChat.Cdk.Events;
 
 /// <summary>
 /// The APPSYNC_JS code of the <c>chat</c> namespace: <c>chat-namespace-handlers.js</c> (embedded) with the
-/// table-design constants prepended, so the handler reads the same keys and owner ids the Api writes.
+/// table and owner constants prepended, so the handler reads the same keys and owner ids the Api writes.
 /// </summary>
 public static class ChatNamespaceHandlers
 {
@@ -17,11 +18,11 @@ public static class ChatNamespaceHandlers
     {
         var constants = new (string Name, string Value)[]
         {
-            ("PK_ATTRIBUTE", TableDesign.PartitionKey),
-            ("SK_ATTRIBUTE", TableDesign.SortKey),
-            ("CONVERSATION_PREFIX", TableDesign.ConversationKeyPrefix),
-            ("META_SORT_KEY", TableDesign.ConversationMetaSortKey),
-            ("OWNER_ATTRIBUTE", TableDesign.OwnerAttribute),
+            ("PK_ATTRIBUTE", TableNames.PartitionKey),
+            ("SK_ATTRIBUTE", TableNames.SortKey),
+            ("CONVERSATION_PREFIX", TableNames.ConversationPrefix),
+            ("CONVERSATION_SORT_KEY", TableNames.ConversationSortKey),
+            ("OWNER_ATTRIBUTE", TableNames.OwnerId),
             ("COGNITO_OWNER_PREFIX", OwnerIds.CognitoPrefix),
             ("API_KEY_OWNER", OwnerIds.ApiKeyOwner),
         };

@@ -3,6 +3,8 @@ using Amazon.CDK;
 using Amazon.CDK.AWS.AppSync;
 using Amazon.CDK.AWS.DynamoDB;
 using Amazon.CDK.AWS.IAM;
+using Amazon.CDK.AWS.Logs;
+using AppSyncChat.Cdk.Monitoring;
 using Constructs;
 
 namespace AppSyncChat.Cdk.Events;
@@ -23,6 +25,21 @@ public sealed record EventsApiProps
     public required IReadOnlyList<EventsAuthType> DefaultPublishAuthModes { get; init; }
 
     public required IReadOnlyList<EventsAuthType> DefaultSubscribeAuthModes { get; init; }
+
+    /// <summary>CloudWatch logging of connects, publishes, subscribes and handler errors; null turns logging off.</summary>
+    public EventsLogLevel? LogLevel { get; init; }
+
+    /// <summary>Retention of the API's log group (<c>/aws/appsync/apis/&lt;apiId&gt;</c>), created by the construct when logging is on.</summary>
+    public RetentionDays LogRetention { get; init; } = RetentionDays.ONE_MONTH;
+}
+
+/// <summary>The Event API's <c>EventConfig.LogConfig.LogLevel</c> values.</summary>
+public enum EventsLogLevel
+{
+    Error,
+    Info,
+    Debug,
+    All,
 }
 
 /// <summary>Settings of one channel namespace (<c>AWS::AppSync::ChannelNamespace</c>).</summary>
@@ -86,19 +103,32 @@ public sealed partial class EventsApi : Construct
             }
             : new Dictionary<string, object> { ["AuthType"] = type.ToWire() })).ToArray();
 
+        var eventConfig = new Dictionary<string, object>
+        {
+            ["AuthProviders"] = providers,
+            ["ConnectionAuthModes"] = AuthModes(props.ConnectionAuthModes),
+            ["DefaultPublishAuthModes"] = AuthModes(props.DefaultPublishAuthModes),
+            ["DefaultSubscribeAuthModes"] = AuthModes(props.DefaultSubscribeAuthModes),
+        };
+
+        AppSyncLogTarget? logs = null;
+        if (props.LogLevel is { } level)
+        {
+            logs = new AppSyncLogTarget(this, "Logs", props.LogRetention);
+            eventConfig["LogConfig"] = new Dictionary<string, object>
+            {
+                ["CloudWatchLogsRoleArn"] = logs.Role.RoleArn,
+                ["LogLevel"] = level.ToWire(),
+            };
+        }
+
         Resource = new CfnResource(this, "Resource", new CfnResourceProps
         {
             Type = EventsCfn.ApiType,
             Properties = new Dictionary<string, object>
             {
                 ["Name"] = props.Name,
-                ["EventConfig"] = new Dictionary<string, object>
-                {
-                    ["AuthProviders"] = providers,
-                    ["ConnectionAuthModes"] = AuthModes(props.ConnectionAuthModes),
-                    ["DefaultPublishAuthModes"] = AuthModes(props.DefaultPublishAuthModes),
-                    ["DefaultSubscribeAuthModes"] = AuthModes(props.DefaultSubscribeAuthModes),
-                },
+                ["EventConfig"] = eventConfig,
             },
         });
 
@@ -106,9 +136,13 @@ public sealed partial class EventsApi : Construct
         ApiArn = Token.AsString(Resource.GetAtt(EventsCfn.AttrApiArn));
         HttpDomain = Token.AsString(Resource.GetAtt(EventsCfn.AttrDnsHttp));
         RealtimeDomain = Token.AsString(Resource.GetAtt(EventsCfn.AttrDnsRealtime));
+        LogGroup = logs?.BindTo(ApiId);
     }
 
     public CfnResource Resource { get; }
+
+    /// <summary>The API's log group when logging is on.</summary>
+    public LogGroup? LogGroup { get; }
 
     public string ApiId { get; }
 
@@ -160,14 +194,7 @@ public sealed partial class EventsApi : Construct
         var stack = Stack.Of(this);
         var role = new Role(scope, "ServiceRole", new RoleProps
         {
-            AssumedBy = new ServicePrincipal("appsync.amazonaws.com", new ServicePrincipalOpts
-            {
-                // Confused-deputy guard: only AppSync acting for this account may assume the role.
-                Conditions = new Dictionary<string, object>
-                {
-                    ["StringEquals"] = new Dictionary<string, object> { ["aws:SourceAccount"] = stack.Account },
-                },
-            }),
+            AssumedBy = AppSyncPrincipal.ForAccountOf(this),
             Description = "AppSync Events onSubscribe handler: reads conversation ownership.",
         });
         role.AddToPolicy(new PolicyStatement(new PolicyStatementProps
@@ -188,7 +215,6 @@ public sealed partial class EventsApi : Construct
                 AwsRegion = stack.Region,
             },
         });
-        dataSource.Node.AddDependency(role);
         return new EventsDataSource(name, dataSource, role);
     }
 

@@ -28,6 +28,15 @@ public static class EventsCfn
     /// <summary>The only handler runtime AppSync Events offers for <c>CodeHandlers</c>.</summary>
     public const string HandlerBehaviorCode = "CODE";
 
+    public static string ToWire(this EventsLogLevel level) => level switch
+    {
+        EventsLogLevel.Error => "ERROR",
+        EventsLogLevel.Info => "INFO",
+        EventsLogLevel.Debug => "DEBUG",
+        EventsLogLevel.All => "ALL",
+        _ => throw new ArgumentOutOfRangeException(nameof(level), level, "Unknown Events log level."),
+    };
+
     public static string ToWire(this EventsAuthType type) => type switch
     {
         EventsAuthType.ApiKey => "API_KEY",

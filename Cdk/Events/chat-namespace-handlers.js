@@ -1,19 +1,20 @@
 // AppSync Events handlers of the `chat` namespace (APPSYNC_JS runtime).
 //
-// The stack prepends the constants this file uses (PK_ATTRIBUTE, SK_ATTRIBUTE, CONVERSATION_PREFIX,
-// META_SORT_KEY, OWNER_ATTRIBUTE, COGNITO_OWNER_PREFIX, API_KEY_OWNER) from the C# table design, so the
-// handler and the Api derive owners and keys from the same names.
+// The stack inserts the constants this file uses (PK_ATTRIBUTE, SK_ATTRIBUTE, CONVERSATION_PREFIX,
+// CONVERSATION_SORT_KEY, OWNER_ATTRIBUTE, COGNITO_OWNER_PREFIX, API_KEY_OWNER) from the store's TableNames
+// and the Api's owner rules, so the handler reads the same keys and owner ids the Api writes.
 //
 // onSubscribe enforces:
 //   * the channel is exactly /chat/<conversationId> with a valid id (no wildcard, no deeper path), so
 //     nobody can watch every conversation with /chat/*;
-//   * the conversation exists and its owner is the caller: Cognito callers by `user#<sub>`, API-key
-//     callers (no identity) by the shared API-key owner. An API-key holder can therefore watch every
-//     conversation created with the API key, never a Cognito user's conversation, and a Cognito user
-//     only their own.
+//   * the conversation exists and its owner is the caller: Cognito callers by `user:<sub>`, API-key
+//     callers (no identity) by the shared owner `anonymous`, exactly as the Api assigns owners. An
+//     API-key holder can therefore watch every conversation created with the API key, never a Cognito
+//     user's conversation, and a Cognito user only their own.
 // It does not enforce: sharing a conversation with other users (there is no ACL in the table yet),
-// IAM subscribers (the namespace does not accept IAM for subscribe), or revocation of a live
-// subscription when ownership changes (the check runs once, at subscribe time).
+// IAM subscribers (the namespace does not accept IAM for subscribe, so conversations created through
+// IAM GraphQL callers cannot be watched), or revocation of a live subscription when ownership changes
+// (the check runs once, at subscribe time).
 //
 // Written for the APPSYNC_JS subset: no regular expressions, no while/try/throw, for-of only.
 // UNCONFIRMED until deployed: ctx.result of a DynamoDB GetItem in an Events handler is the item or
@@ -54,7 +55,7 @@ export const onSubscribe = {
     ctx.stash.owner = callerOwnerId(ctx.identity);
     const key = {};
     key[PK_ATTRIBUTE] = CONVERSATION_PREFIX + segments[1];
-    key[SK_ATTRIBUTE] = META_SORT_KEY;
+    key[SK_ATTRIBUTE] = CONVERSATION_SORT_KEY;
     return ddb.get({ key: key, consistentRead: true });
   },
   response(ctx) {

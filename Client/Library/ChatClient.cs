@@ -113,12 +113,20 @@ public sealed class ChatClient : IAsyncDisposable
         IChannelSubscription? subscription = null;
         try
         {
+            SendMessageResult result;
             if (conversationId is not null)
             {
                 subscription = await _subscriber.SubscribeAsync(ChatChannels.ForConversation(conversationId), cancellationToken).ConfigureAwait(false);
+                result = await start(cancellationToken).ConfigureAwait(false);
             }
-
-            var result = await start(cancellationToken).ConfigureAwait(false);
+            else
+            {
+                // The channel is known only from the answer: open the socket meanwhile, so subscribing is one round trip.
+                var connecting = _subscriber is IConnectableChannelSubscriber connectable ? connectable.ConnectAsync(cancellationToken) : Task.CompletedTask;
+                var sending = start(cancellationToken);
+                await Task.WhenAll(sending, connecting).ConfigureAwait(false); // a failed send is reported first
+                result = await sending.ConfigureAwait(false);
+            }
             if (!ChannelIds.IsValid(result.ConversationId) || !ChannelIds.IsValid(result.AssistantMessageId))
             {
                 throw ChatClientErrors.BadResponse($"the API returned ids a channel cannot carry ('{result.ConversationId}', '{result.AssistantMessageId}')", null, null);

@@ -57,6 +57,9 @@ public static class SettingNames
     /// <summary>Model calls per round when the model throttles before any text (1 = no retry).</summary>
     public const string ModelMaxAttempts = "APPSYNCCHAT_MODEL_MAX_ATTEMPTS";
 
+    /// <summary>maxTokens sent to the model when the request does not set one (Bedrock reserves quota for it up front).</summary>
+    public const string ModelMaxTokens = "APPSYNCCHAT_MODEL_MAX_TOKENS";
+
     public const string MaxToolRounds = "APPSYNCCHAT_MAX_TOOL_ROUNDS";
     public const string ToolTimeoutMs = "APPSYNCCHAT_TOOL_TIMEOUT_MS";
 

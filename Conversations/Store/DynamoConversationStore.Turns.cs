@@ -77,7 +77,9 @@ public sealed partial class DynamoConversationStore
                 {
                     Key = MessageKey(conversationId, messageId),
                     ConditionExpression = "#status = :streaming AND #leaseOwner = :oldOwner AND #leaseExpiresAtMs = :oldExpires",
-                    UpdateExpression = "SET #leaseOwner = :owner, #leaseExpiresAtMs = :expires, #turn = :turn, #updatedAt = :now",
+                    // The stored turn is kept: it tells the new holder which attempt wrote the partial text;
+                    // the holder writes its own attempt number with its checkpoints and finish.
+                    UpdateExpression = "SET #leaseOwner = :owner, #leaseExpiresAtMs = :expires, #updatedAt = :now",
                     ExpressionAttributeValues = new Dictionary<string, AttributeValue>
                     {
                         [":streaming"] = S(MessageStatus.Streaming),
@@ -85,7 +87,6 @@ public sealed partial class DynamoConversationStore
                         [":oldExpires"] = N(current.Lease.ExpiresAt.ToUnixTimeMilliseconds()),
                         [":owner"] = S(lease.Owner),
                         [":expires"] = N(lease.ExpiresAt.ToUnixTimeMilliseconds()),
-                        [":turn"] = N(turn),
                         [":now"] = Time(Now),
                     },
                 },

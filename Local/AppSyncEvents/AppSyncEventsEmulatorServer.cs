@@ -202,7 +202,9 @@ public sealed class AppSyncEventsEmulatorServer : IAsyncDisposable
             SubProtocol = EmulatorWire.Subprotocol,
             KeepAliveInterval = TimeSpan.Zero,
         }).ConfigureAwait(false);
-        await new EmulatorConnection(socket, _core, connectHeaders).RunAsync(context.RequestAborted).ConfigureAwait(false);
+        // Connections end when the client leaves or the emulator stops (so shutdown never waits on open sockets).
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _app.Lifetime.ApplicationStopping);
+        await new EmulatorConnection(socket, _core, connectHeaders).RunAsync(ended.Token).ConfigureAwait(false);
     }
 
     /// <summary>The connect auth: the base64url JSON of the <c>header-</c> subprotocol, else the upgrade request's own headers.</summary>

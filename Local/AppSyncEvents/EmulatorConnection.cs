@@ -64,7 +64,13 @@ internal sealed class EmulatorConnection
         }
         finally
         {
+            // Let queued frames (e.g. a connection_error) drain, but never wait long on a client that stopped reading.
             _queue.Writer.TryComplete();
+            if (await Task.WhenAny(sender, Task.Delay(TimeSpan.FromSeconds(5), time, CancellationToken.None)).ConfigureAwait(false) != sender)
+            {
+                Abort();
+            }
+
             await sender.ConfigureAwait(false);
             _abort.Cancel();
             if (keepAlive is not null)

@@ -51,6 +51,21 @@ public sealed record LocalStackOptions
     /// <summary>The Worker's Lambda timeout (the deadline each SQS batch invocation gets).</summary>
     public TimeSpan WorkerTimeout { get; init; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>The Api function's timeout (AppSync's resolver limit is 30 s).</summary>
+    public TimeSpan ApiTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Api execution environments (concurrent GraphQL resolver invocations).</summary>
+    public int ApiConcurrency { get; init; } = 4;
+
+    /// <summary>Worker execution environments, and the event-source mapping's maximum concurrency (2 or more).</summary>
+    public int WorkerConcurrency { get; init; } = 5;
+
+    /// <summary>Records per Worker invocation (the event-source mapping's batch size).</summary>
+    public int WorkerBatchSize { get; init; } = 10;
+
+    /// <summary>Log format of the hosted functions (<c>text</c> or <c>json</c>).</summary>
+    public string FunctionLogFormat { get; init; } = "text";
+
     public string ApiFunctionName { get; init; } = LocalDefaults.ApiFunctionName;
 
     public string WorkerFunctionName { get; init; } = LocalDefaults.WorkerFunctionName;

@@ -38,7 +38,7 @@ internal static class PortCheck
         }
     }
 
-    private static bool IsFree(int port, out SocketException? error)
+    internal static bool IsFree(int port, out SocketException? error)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try

@@ -80,6 +80,12 @@ public sealed record TurnOptions
 
     public TimeSpan ModelRetryMaxDelay { get; init; } = TimeSpan.FromSeconds(4);
 
+    /// <summary>
+    /// Output limit when the request sets none. Bedrock reserves quota for input + maxTokens up front, and an
+    /// unset maxTokens reserves the model's maximum — the most common cause of ThrottlingException.
+    /// </summary>
+    public int ModelMaxTokens { get; init; } = 4096;
+
     public int MaxToolRounds { get; init; } = 5;
 
     public TimeSpan ToolTimeout { get; init; } = TimeSpan.FromSeconds(10);
@@ -120,6 +126,7 @@ public static class WorkerOptionsReader
             HistoryMaxMessages = Int(settings, SettingNames.HistoryMaxMessages, defaults.HistoryMaxMessages, 1, 10_000),
             HistoryMaxCharacters = Int(settings, SettingNames.HistoryMaxCharacters, defaults.HistoryMaxCharacters, 1, 10_000_000),
             ModelMaxAttempts = Int(settings, SettingNames.ModelMaxAttempts, defaults.ModelMaxAttempts, 1, 20),
+            ModelMaxTokens = Int(settings, SettingNames.ModelMaxTokens, defaults.ModelMaxTokens, 1, 1_000_000),
             MaxToolRounds = Int(settings, SettingNames.MaxToolRounds, defaults.MaxToolRounds, 0, 50),
             ToolTimeout = Millis(settings, SettingNames.ToolTimeoutMs, defaults.ToolTimeout, 1, 600_000),
             TakeoverMode = ReadTakeover(settings),

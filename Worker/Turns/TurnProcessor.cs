@@ -265,7 +265,7 @@ public sealed partial class TurnProcessor
             var chatOptions = new ChatOptions
             {
                 ModelId = modelId,
-                MaxOutputTokens = request.Settings?.MaxTokens,
+                MaxOutputTokens = request.Settings?.MaxTokens ?? _options.ModelMaxTokens,
                 Temperature = request.Settings?.Temperature,
                 TopP = request.Settings?.TopP,
             };

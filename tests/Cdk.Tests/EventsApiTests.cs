@@ -4,7 +4,8 @@ using AppSyncChat.Cdk.Events;
 namespace AppSyncChat.Cdk.Tests;
 
 /// <summary>The AppSync Event API written as raw CloudFormation: auth modes, namespace, key, handler wiring.</summary>
-public sealed class EventsApiTests(StackFixture fixture) : IClassFixture<StackFixture>
+[Collection(StackCollection.Name)]
+public sealed class EventsApiTests(StackFixture fixture)
 {
     [Fact]
     public void EventApi_ProvidersAndDefaults_SubscribeByKeyOrCognito_PublishByIamOnly()
@@ -59,6 +60,15 @@ public sealed class EventsApiTests(StackFixture fixture) : IClassFixture<StackFi
         Assert.Contains("export const onSubscribe", code, StringComparison.Ordinal);
         Assert.True(code.Length <= 32768);
         _ = namespaceId;
+    }
+
+    [Fact]
+    public void EventApi_LogsErrorsToItsOwnGroup_WithStreamOnlyRole()
+    {
+        var logConfig = fixture.Single("AWS::AppSync::Api").GetProperty("EventConfig").GetProperty("LogConfig");
+        Assert.Equal("ERROR", logConfig.GetProperty("LogLevel").GetString());
+
+        LogTargets.AssertWritesOnlyItsGroup(fixture, logConfig.GetProperty("CloudWatchLogsRoleArn"), fixture.Stack.Events.LogGroup!, fixture.Stack.Events.Resource);
     }
 
     [Fact]

@@ -6,7 +6,7 @@ public sealed class ImportedUserPoolTests
     [Fact]
     public void ImportedPool_NoPoolCreated_AuthUsesTheGivenIds()
     {
-        var fixture = StackFixture.Synthesize(StackFixture.Options() with
+        using var fixture = StackFixture.Synthesize(StackFixture.Options() with
         {
             ExistingUserPoolId = "eu-west-1_Imported1",
             ExistingUserPoolClientId = "importedclient",

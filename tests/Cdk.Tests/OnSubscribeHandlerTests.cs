@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using AppSyncChat.Cdk.Events;
 using AppSyncChat.Cdk.Storage;
+using AppSyncChat.Conversations.Table;
 
 namespace AppSyncChat.Cdk.Tests;
 
@@ -53,8 +54,8 @@ public sealed class OnSubscribeHandlerTests
         var request = results[0].GetProperty("request");
         Assert.Equal("GetItem", request.GetProperty("operation").GetString());
         Assert.True(request.GetProperty("consistentRead").GetBoolean());
-        Assert.Equal(TableDesign.ConversationKeyPrefix + Conversation, request.GetProperty("key").GetProperty(TableDesign.PartitionKey).GetString());
-        Assert.Equal(TableDesign.ConversationMetaSortKey, request.GetProperty("key").GetProperty(TableDesign.SortKey).GetString());
+        Assert.Equal(TableNames.ConversationPrefix + Conversation, request.GetProperty("key").GetProperty(TableNames.PartitionKey).GetString());
+        Assert.Equal(TableNames.ConversationSortKey, request.GetProperty("key").GetProperty(TableNames.SortKey).GetString());
 
         // Malformed channels are refused before any read.
         Assert.Equal(JsonValueKind.Null, results[6].GetProperty("request").ValueKind);
@@ -93,11 +94,11 @@ public sealed class OnSubscribeHandlerTests
     {
         var key = new JsonObject
         {
-            [TableDesign.PartitionKey] = TableDesign.ConversationKeyPrefix + conversationId,
-            [TableDesign.SortKey] = TableDesign.ConversationMetaSortKey,
+            [TableNames.PartitionKey] = TableNames.ConversationPrefix + conversationId,
+            [TableNames.SortKey] = TableNames.ConversationSortKey,
         };
         var item = key.DeepClone().AsObject();
-        item[TableDesign.OwnerAttribute] = owner;
+        item[TableNames.OwnerId] = owner;
         return new JsonObject { [key.ToJsonString()] = item };
     }
 

@@ -1,7 +1,8 @@
 namespace AppSyncChat.Cdk.Tests;
 
 /// <summary>The outputs a client reads after deploy (docs/deploy.md lists them).</summary>
-public sealed class OutputTests(StackFixture fixture) : IClassFixture<StackFixture>
+[Collection(StackCollection.Name)]
+public sealed class OutputTests(StackFixture fixture)
 {
     [Fact]
     public void Outputs_CoverEveryEndpointKeyAndId()

@@ -6,12 +6,19 @@ using CdkEnvironment = Amazon.CDK.Environment;
 
 namespace AppSyncChat.Cdk.Tests;
 
+/// <summary>The test classes that read the default stack share one synthesis.</summary>
+[CollectionDefinition(Name)]
+public sealed class StackCollection : ICollectionFixture<StackFixture>
+{
+    public const string Name = "Synthesized stack";
+}
+
 /// <summary>
 /// Synthesizes the stack once (in-process, about 2–3 s with Node on PATH) and shares the template
-/// between the tests of a class. The function packages are a placeholder folder: synthesis only hashes
+/// between the test classes of <see cref="StackCollection"/>. The function packages are a placeholder folder: synthesis only hashes
 /// and stages them.
 /// </summary>
-public sealed class StackFixture
+public sealed class StackFixture : IDisposable
 {
     public static readonly string PlaceholderPackage = Path.Combine(AppContext.BaseDirectory, "Resources", "function-placeholder");
 
@@ -24,7 +31,8 @@ public sealed class StackFixture
 
     private StackFixture(AppSyncChatOptions options)
     {
-        var app = new App(new AppProps { Outdir = Path.Combine(Path.GetTempPath(), "appsyncchat-cdk-tests", Guid.NewGuid().ToString("N")) });
+        _outdir = Path.Combine(Path.GetTempPath(), "appsyncchat-cdk-tests", Guid.NewGuid().ToString("N"));
+        var app = new App(new AppProps { Outdir = _outdir });
         Stack = new AppSyncChatStack(app, "TestStack", options, new StackProps
         {
             Env = new CdkEnvironment { Account = "123456789012", Region = "eu-west-1" },
@@ -32,6 +40,8 @@ public sealed class StackFixture
         Template = Template.FromStack(Stack);
         Json = JsonDocument.Parse(JsonSerializer.Serialize(Template.ToJSON()));
     }
+
+    private readonly string _outdir;
 
     public AppSyncChatStack Stack { get; }
 
@@ -49,4 +59,14 @@ public sealed class StackFixture
     };
 
     public static StackFixture Synthesize(AppSyncChatOptions options) => new(options);
+
+    /// <summary>Removes the staged cloud assembly (assets are copied there during synthesis).</summary>
+    public void Dispose()
+    {
+        Json.Dispose();
+        if (Directory.Exists(_outdir))
+        {
+            Directory.Delete(_outdir, recursive: true);
+        }
+    }
 }

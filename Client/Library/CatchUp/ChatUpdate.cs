@@ -19,6 +19,12 @@ public sealed record TextAppended(string MessageId, string Text, long Offset) : 
 /// <summary>Replace the whole text of the message (a turn takeover truncated it, or a snapshot disagreed).</summary>
 public sealed record TextReset(string MessageId, string Text, ResyncReason Reason) : ChatUpdate(MessageId);
 
+/// <summary>
+/// The worker began the answer (<c>turn.started</c> was applied). <paramref name="RequestedAtMs"/> is when the Api
+/// accepted the request (Unix ms), for latency figures.
+/// </summary>
+public sealed record AnswerStarted(string MessageId, int Turn, string? ModelId, long? RequestedAtMs) : ChatUpdate(MessageId);
+
 /// <summary>A new turn (attempt) of the message began, e.g. a worker took over after a crash; text continues from <paramref name="Offset"/>.</summary>
 public sealed record TurnRestarted(string MessageId, int Turn, long Offset) : ChatUpdate(MessageId);
 

@@ -10,6 +10,15 @@ public interface IChannelSubscriber
     Task<IChannelSubscription> SubscribeAsync(string channel, CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// Optional: a subscriber that can open its connection ahead of the first subscribe (the client does this
+/// while a new conversation's <c>sendMessage</c> is in flight, so the subscription is live sooner).
+/// </summary>
+public interface IConnectableChannelSubscriber : IChannelSubscriber
+{
+    Task ConnectAsync(CancellationToken cancellationToken);
+}
+
 /// <summary>A live subscription: event JSON texts, and a signal each time the transport reconnected.</summary>
 public interface IChannelSubscription : IAsyncDisposable
 {

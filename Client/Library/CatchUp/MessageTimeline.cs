@@ -236,10 +236,9 @@ internal sealed class MessageTimeline
                     output.Add(new TextReset(MessageId, Text, ResyncReason.TurnTakeover));
                 }
 
-                if (restarted)
-                {
-                    output.Add(new TurnRestarted(MessageId, started.Turn, started.Offset));
-                }
+                output.Add(restarted
+                    ? new TurnRestarted(MessageId, started.Turn, started.Offset)
+                    : new AnswerStarted(MessageId, started.Turn, started.ModelId, started.RequestedAtMs));
 
                 break;
 

@@ -11,7 +11,7 @@ namespace AppSyncChat.Client.Events;
 /// plus <see cref="ChannelReconnected"/> when the client re-established its socket (events published in
 /// between are lost) and <see cref="ChannelEventsLost"/> on a <c>broadcast_error</c> for the subscription.
 /// </summary>
-public sealed class AppSyncEventsChannelSubscriber : IChannelSubscriber, IAsyncDisposable
+public sealed class AppSyncEventsChannelSubscriber : IConnectableChannelSubscriber, IAsyncDisposable
 {
     private readonly EventsWebSocketClient _client;
     private readonly bool _ownsClient;
@@ -28,6 +28,9 @@ public sealed class AppSyncEventsChannelSubscriber : IChannelSubscriber, IAsyncD
     public static AppSyncEventsChannelSubscriber Create(EventsWebSocketOptions options) => new(new EventsWebSocketClient(options), ownsClient: true);
 
     public EventsWebSocketClient Client => _client;
+
+    /// <summary>Opens the WebSocket and waits for <c>connection_ack</c> (a no-op when already connected).</summary>
+    public Task ConnectAsync(CancellationToken cancellationToken) => _client.ConnectAsync(cancellationToken);
 
     public async Task<IChannelSubscription> SubscribeAsync(string channel, CancellationToken cancellationToken)
     {

@@ -73,12 +73,13 @@ public sealed class TurnStoreTests(DynaliteFixture dynalite) : StoreTestBase(dyn
         Assert.Equal(ClaimStatus.TakenOver, takeover.Status);
         Assert.Equal("Partial ans", takeover.Message!.Text);
         Assert.Equal(4, takeover.Message.Seq);
-        Assert.Equal(2, takeover.Message.Turn);
+        Assert.Equal(1, takeover.Message.Turn); // the attempt that wrote the partial text; the new holder picks the next number
         Assert.False(await Store.CheckpointAsync(c, a, new Checkpoint("Partial answer from a zombie", 9, 1), crashed, None));
         Assert.False(await Store.FinishAsync(c, a, Outcome(MessageStatus.Completed, "zombie"), crashed, None));
         Assert.True(await Store.CheckpointAsync(c, a, new Checkpoint("Partial answer", 5, 2), next, None));
         var stored = await Store.GetMessageAsync(c, a, None);
         Assert.Equal("Partial answer", stored!.Text);
+        Assert.Equal(2, stored.Turn);
         Assert.Equal("w2", stored.Lease!.Owner);
     }
 

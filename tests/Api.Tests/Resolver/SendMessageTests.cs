@@ -80,6 +80,21 @@ public sealed class SendMessageTests(DynaliteFixture dynalite) : ResolverTestBas
     }
 
     [Fact]
+    public async Task SendMessage_RetryIntoBusyConversationOfItsOwnTurn_NotAConflict()
+    {
+        var first = await SendAsync("Hello", "own-1");
+        var c = first.GetProperty("conversationId").GetString()!;
+        await CompleteAsync(c, first.GetProperty("assistantMessageId").GetString()!, "Hi");
+        var second = await SendAsync("More", "own-2", c);
+
+        var retry = await SendAsync("More", "own-2", c);
+
+        Assert.Equal(second.GetProperty("assistantMessageId").GetString(), retry.GetProperty("assistantMessageId").GetString());
+        Assert.Equal(2, Sqs.Sent.Count);
+        await ExpectErrorAsync<Conflict>(() => SendAsync("Other", "own-3", c));
+    }
+
+    [Fact]
     public async Task SendMessage_ConcurrentIdenticalRequests_SameIdsOneEnqueue()
     {
         var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => SendAsync("Hello at once", "burst-1")));

@@ -285,6 +285,33 @@ public sealed class EventsWebSocketClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reconnect_KeepsFailing_GivesUpAndFaultsSubscriptions()
+    {
+        await using var client = NewClient(reconnectBaseDelay: TimeSpan.FromMilliseconds(5), maxReconnectAttempts: 2);
+        var closed = new TaskCompletionSource<EventsConnectionEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.ConnectionChanged += e =>
+        {
+            if (e.Kind == EventsConnectionEventKind.Closed)
+            {
+                closed.TrySetResult(e);
+            }
+        };
+        var subscription = await client.SubscribeAsync("/chat/c1", CancellationToken.None);
+        _server.ConnectionErrorFrame = """{"type":"connection_error","errors":[{"errorType":"UnauthorizedException","message":"key revoked"}]}""";
+
+        (await _server.NextConnectionAsync()).Abort();
+
+        var change = await closed.Task.WaitAsync(Wait);
+        Assert.Equal(EventsErrorSource.Closed, change.Error!.ErrorSource);
+        Assert.Equal(EventsErrorSource.ConnectionError, Assert.IsType<AppSyncEventsException>(change.Error.InnerException).ErrorSource);
+        Assert.Equal(3, _server.Connections.Count); // the first plus two failed attempts
+        var ex = await Assert.ThrowsAsync<AppSyncEventsException>(() => Take(subscription, 1));
+        Assert.Equal(EventsErrorSource.Closed, ex.ErrorSource);
+        Assert.Equal(EventsConnectionState.Closed, client.State);
+        await Assert.ThrowsAsync<AppSyncEventsException>(() => client.PublishAsync("/chat/c1", ["1"], CancellationToken.None));
+    }
+
+    [Fact]
     public async Task WatchConnectionAsync_StreamsChangesUntilClosed()
     {
         var client = NewClient();
@@ -332,7 +359,7 @@ public sealed class EventsWebSocketClientTests : IAsyncLifetime
     public void SigningBody_Publish_IsCompactChannelThenEvents() =>
         Assert.Equal("{\"channel\":\"/chat/c1\",\"events\":[\"{\\\"a\\\":1}\",\"\\\"x\\\"\"]}", EventsSigningBody.Publish("/chat/c1", ["{\"a\":1}", "\"x\""]));
 
-    private EventsWebSocketClient NewClient(EventsAuthorization? auth = null, TimeSpan? reconnectBaseDelay = null, TimeProvider? clock = null) =>
+    private EventsWebSocketClient NewClient(EventsAuthorization? auth = null, TimeSpan? reconnectBaseDelay = null, TimeProvider? clock = null, int maxReconnectAttempts = 20) =>
         new(new EventsWebSocketOptions
         {
             HttpEndpoint = _server.HttpEndpoint,
@@ -341,6 +368,7 @@ public sealed class EventsWebSocketClientTests : IAsyncLifetime
             TimeProvider = clock ?? TimeProvider.System,
             ReconnectBaseDelay = reconnectBaseDelay ?? TimeSpan.FromMilliseconds(20),
             ReconnectMaxDelay = TimeSpan.FromMilliseconds(200),
+            MaxReconnectAttempts = maxReconnectAttempts,
             ConnectTimeout = Wait,
             OperationTimeout = Wait,
         });

@@ -46,6 +46,7 @@ public sealed class ConversationFollowerTests
         Assert.Equal(answer.FinalText, h.Text);
         Assert.DoesNotContain(h.Seen, u => u is TextReset or Resynced);
         Assert.Equal(Pieces.Length, h.Seen.OfType<TextAppended>().Count());
+        Assert.Equal("emulated", h.Seen.OfType<AnswerStarted>().Single().ModelId);
         Assert.Equal(1, h.Server.Fetches);
     }
 
@@ -349,7 +350,7 @@ public sealed class ConversationFollowerTests
         await h.FinishAsync();
 
         var kinds = h.Seen.Select(u => u.GetType().Name).Where(n => n != nameof(FollowingMessage)).ToArray();
-        Assert.Equal([nameof(ToolCallStarted), nameof(ToolCallFinished), nameof(TextAppended), nameof(TextAppended), nameof(MessageCompleted)], kinds);
+        Assert.Equal([nameof(AnswerStarted), nameof(ToolCallStarted), nameof(ToolCallFinished), nameof(TextAppended), nameof(TextAppended), nameof(MessageCompleted)], kinds);
         var started = h.Seen.OfType<ToolCallStarted>().Single();
         var finished = h.Seen.OfType<ToolCallFinished>().Single();
         Assert.Equal("get_current_time", started.Name);

@@ -19,12 +19,12 @@ public sealed class LocalStackFixtureTests(LocalStackFixture fixture)
         var written = Local.Hosting.LocalStackEndpoints.FromJson(File.ReadAllText(fixture.EndpointsFilePath));
 
         Assert.Equal(fixture.Endpoints.GraphqlUrl, written.GraphqlUrl);
-        foreach (var url in new[] { written.GraphqlUrl, written.DynamoDbUrl, written.SqsUrl, written.EventsHttpUrl, written.BedrockUrl, written.LambdaUrl })
+        foreach (var url in new[] { written.GraphqlUrl, written.DynamoDbUrl, written.SqsUrl, written.EventsHttpUrl, written.BedrockUrl, written.LambdaUrl, written.QueueUrl })
         {
-            if (url is not null)
-            {
-                Assert.StartsWith("http://127.0.0.1:", url, StringComparison.Ordinal);
-            }
+            Assert.NotNull(url);
+            Assert.StartsWith("http://127.0.0.1:", url, StringComparison.Ordinal);
         }
+
+        Assert.StartsWith("ws://127.0.0.1:", written.EventsRealtimeUrl, StringComparison.Ordinal);
     }
 }

@@ -170,6 +170,49 @@ public sealed class EmulatorClientTests(EmulatorFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task RawSocket_IamAsUpgradeHeaders_IsAcknowledged_WrongSecretIsConnectionError()
+    {
+        var ok = await ConnectWithIamHeadersAsync(AppSyncEventsEmulatorOptions.LocalSecretAccessKey);
+        Assert.True(ok == "connection_ack", ok);
+        var denied = await ConnectWithIamHeadersAsync("wrong-secret");
+        Assert.StartsWith("connection_error", denied, StringComparison.Ordinal);
+        Assert.Contains("InvalidSignatureException", denied, StringComparison.Ordinal);
+    }
+
+    /// <summary>Android-style connect: the IAM-signed recipe (<c>POST /event</c>, body <c>{}</c>) sent as real upgrade headers.</summary>
+    private async Task<string?> ConnectWithIamHeadersAsync(string secret)
+    {
+        var request = new Amazon.Runtime.Signing.AWSSigningRequest
+        {
+            HttpMethod = HttpMethod.Post,
+            RequestUri = Server.HttpPublishEndpoint,
+            Content = "{}"u8.ToArray(),
+        };
+        // .NET's WebSocket upgrade (a GET without content) cannot carry content-* headers, so this client signs
+        // only headers it can send; the emulator verifies whatever SignedHeaders lists.
+        request.Headers["accept"] = "application/json, text/javascript";
+        var signed = Amazon.Runtime.Signing.AWSSigV4Signer.Sign(request, new Amazon.Runtime.Signing.AWSSigV4Parameters
+        {
+            Credentials = new BasicAWSCredentials(AppSyncEventsEmulatorOptions.LocalAccessKeyId, secret),
+            Region = Amazon.RegionEndpoint.USEast1,
+            Service = "appsync",
+        });
+
+        using var socket = new ClientWebSocket();
+        socket.Options.AddSubProtocol("aws-appsync-event-ws");
+        socket.Options.SetRequestHeader("accept", "application/json, text/javascript");
+        foreach (var (name, value) in signed.Headers)
+        {
+            socket.Options.SetRequestHeader(name, value);
+        }
+
+        await socket.ConnectAsync(Server.RealtimeEndpoint, CancellationToken.None);
+        await SendAsync(socket, """{"type":"connection_init"}""");
+        var frame = await ReceiveAsync(socket);
+        return frame.GetProperty("type").GetString() + (frame.TryGetProperty("errors", out var errors) ? " " + errors.GetRawText() : string.Empty);
+    }
+
+    [Fact]
     public async Task Tls_ClientsPinningTheGeneratedCertificate_PublishAndSubscribe()
     {
         Assert.True(File.Exists(Server.CertificatePemPath));

@@ -57,6 +57,16 @@ public sealed class TurnProcessorTests
     }
 
     [Fact]
+    public async Task Turn_WithoutAMaxTokensSetting_SendsTheConfiguredDefault()
+    {
+        var h = new TurnHarness(new FakeChatClient([Text("ok")]), new TurnOptions { ModelMaxTokens = 777 });
+
+        await h.RunAsync();
+
+        Assert.Equal(777, h.Chat.Requests[0].Options!.MaxOutputTokens);
+    }
+
+    [Fact]
     public async Task Cancel_IsNoticedWithinThePollInterval_StopsTheModel_KeepsThePartialText()
     {
         var h = new TurnHarness(new FakeChatClient([Text("Hello"), Hang()]));
