@@ -63,6 +63,7 @@ public sealed class BenchRunner : IAsyncDisposable
             }
 
             await WarmUpAsync(cancellationToken).ConfigureAwait(false);
+            await MeasureIdleAsync(cancellationToken).ConfigureAwait(false);
 
             foreach (var n in ours ? _plan.ChatLevels : _plan.BaselineChatLevels)
             {
@@ -175,6 +176,18 @@ public sealed class BenchRunner : IAsyncDisposable
                 ct).ConfigureAwait(false);
             await WaitFinalAsync(result.ConversationId, result.AssistantMessageId, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
         }).ConfigureAwait(false);
+    }
+
+    /// <summary>The Worker's CPU while it has nothing to do (its pollers keep polling): part of every per-token figure.</summary>
+    private async Task MeasureIdleAsync(CancellationToken cancellationToken)
+    {
+        var before = await WorkerPart.StatsAsync(false, cancellationToken).ConfigureAwait(false);
+        var clock = Stopwatch.StartNew();
+        await Task.Delay(TimeSpan.FromSeconds(_plan.InProcess ? 0.5 : 3), cancellationToken).ConfigureAwait(false);
+        var after = await WorkerPart.StatsAsync(false, cancellationToken).ConfigureAwait(false);
+        var idle = Math.Round((after.CpuMs - before.CpuMs) / clock.Elapsed.TotalSeconds, 1);
+        WorkerStartups[^1] = WorkerStartups[^1] with { IdleCpuMsPerSecond = idle };
+        _progress(FormattableString.Invariant($"worker idle: {idle} ms CPU per second"));
     }
 
     private async Task<Message?> WaitFinalAsync(string conversationId, string messageId, TimeSpan timeout, CancellationToken cancellationToken)

@@ -105,7 +105,11 @@ public sealed record WorkloadResult
 }
 
 /// <summary>Worker start-up, one per Worker process started.</summary>
-public sealed record WorkerStartup(string Strategy, double EntryToFirstPollMs, double? ProcessStartToFirstPollMs, bool Separate);
+public sealed record WorkerStartup(string Strategy, double EntryToFirstPollMs, double? ProcessStartToFirstPollMs, bool Separate)
+{
+    /// <summary>CPU the idle Worker burns per second (pollers long-polling SQS and the Runtime API), measured after the warm-up.</summary>
+    public double? IdleCpuMsPerSecond { get; init; }
+}
 
 /// <summary>Everything one benchmark run produced (bench/results/&lt;run&gt;.json).</summary>
 public sealed record BenchReport

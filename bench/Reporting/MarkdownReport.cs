@@ -61,6 +61,8 @@ public static class MarkdownReport
             Line(md, "");
             Line(md, "Worker start-up to first poll (Runtime API `GET /next`): " + string.Join(", ", report.WorkerStartups.Select(s =>
                 FormattableString.Invariant($"{s.Strategy} {s.EntryToFirstPollMs:0.0} ms from the entry call") + (s.ProcessStartToFirstPollMs is { } p ? FormattableString.Invariant($" ({p:0} ms from process start)") : ""))) + ".");
+            Line(md, "");
+            Line(md, "Idle Worker CPU (pollers only, ms per second): " + string.Join(", ", report.WorkerStartups.Select(s => FormattableString.Invariant($"{s.Strategy} {s.IdleCpuMsPerSecond:0.#}"))) + ".");
         }
 
         Line(md, "");
