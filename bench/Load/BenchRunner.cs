@@ -181,13 +181,16 @@ public sealed class BenchRunner : IAsyncDisposable
     /// <summary>The Worker's CPU while it has nothing to do (its pollers keep polling): part of every per-token figure.</summary>
     private async Task MeasureIdleAsync(CancellationToken cancellationToken)
     {
+        // Let the warm-up's last turns end and background tier-1 compilation settle first.
+        await Task.Delay(TimeSpan.FromSeconds(_plan.InProcess ? 0.2 : 2), cancellationToken).ConfigureAwait(false);
         var before = await WorkerPart.StatsAsync(false, cancellationToken).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
         await Task.Delay(TimeSpan.FromSeconds(_plan.InProcess ? 0.5 : 3), cancellationToken).ConfigureAwait(false);
         var after = await WorkerPart.StatsAsync(false, cancellationToken).ConfigureAwait(false);
         var idle = Math.Round((after.CpuMs - before.CpuMs) / clock.Elapsed.TotalSeconds, 1);
-        WorkerStartups[^1] = WorkerStartups[^1] with { IdleCpuMsPerSecond = idle };
-        _progress(FormattableString.Invariant($"worker idle: {idle} ms CPU per second"));
+        double? jit = after.TieredJitCpuMs is { } a && before.TieredJitCpuMs is { } b ? Math.Round((a - b) / clock.Elapsed.TotalSeconds, 1) : null;
+        WorkerStartups[^1] = WorkerStartups[^1] with { IdleCpuMsPerSecond = idle, IdleJitCpuMsPerSecond = jit };
+        _progress(FormattableString.Invariant($"worker idle: {idle} ms CPU per second, of which background JIT {jit} ms"));
     }
 
     private async Task<Message?> WaitFinalAsync(string conversationId, string messageId, TimeSpan timeout, CancellationToken cancellationToken)
@@ -487,6 +490,11 @@ public sealed class BenchRunner : IAsyncDisposable
                 ModelTokens = modelTokens,
                 WorkerCpuMs = Math.Round(workerCpu),
                 WorkerCpuMsPer1000Tokens = modelTokens == 0 ? 0 : Math.Round(workerCpu / (modelTokens / 1000.0), 1),
+                WorkerTieredJitCpuMs = workerAfter.TieredJitCpuMs - workerBefore.TieredJitCpuMs,
+                WorkerCpuMsPer1000TokensExcludingJit = modelTokens == 0 || workerAfter.TieredJitCpuMs is not { } jitAfter || workerBefore.TieredJitCpuMs is not { } jitBefore ? null
+                    : Math.Round((workerCpu - (jitAfter - jitBefore)) / (modelTokens / 1000.0), 1),
+                WorkerCpuMsPer1000TokensNetOfIdle = modelTokens == 0 || WorkerStartups[^1].IdleCpuMsPerSecond is not { } idleRate ? null
+                    : Math.Round(Math.Max(0, workerCpu - (idleRate * duration.TotalSeconds)) / (modelTokens / 1000.0), 1),
                 WorkerSeparate = WorkerPart.Separate,
                 StackCpuMs = Math.Round(stackAfter.CpuMs - stackBefore.CpuMs),
                 SidecarCpuMs = Math.Round(sidecarAfter - sidecarBefore),
@@ -509,7 +517,7 @@ public sealed class BenchRunner : IAsyncDisposable
             }
 
             _progress(FormattableString.Invariant(
-                $"   first token +{result.AddedFirstTokenMs.P50:0.0}/{result.AddedFirstTokenMs.P99:0.0} ms, lag p50/p99 {result.CharLagMs.P50:0.0}/{result.CharLagMs.P99:0.0} ms, overhead p50 {result.RequestToFirstTextOverheadMs.P50:0.0} ms (send {result.SendMessageMs.P50:0}, accepted→turn.started {result.AcceptedToTurnStartedMs.P50:0}, accepted→model {result.AcceptedToModelRequestMs.P50:0}), {result.InboundEventsPerAnswer:0.#} events/answer, worker {result.WorkerCpuMsPer1000Tokens:0.#} ms CPU/1k tokens, mismatches {result.Mismatches}"));
+                $"   first token +{result.AddedFirstTokenMs.P50:0.0}/{result.AddedFirstTokenMs.P99:0.0} ms, lag p50/p99 {result.CharLagMs.P50:0.0}/{result.CharLagMs.P99:0.0} ms, overhead p50 {result.RequestToFirstTextOverheadMs.P50:0.0} ms (send {result.SendMessageMs.P50:0}, accepted→turn.started {result.AcceptedToTurnStartedMs.P50:0}, accepted→model {result.AcceptedToModelRequestMs.P50:0}), {result.InboundEventsPerAnswer:0.#} events/answer, worker {result.WorkerCpuMsPer1000Tokens:0.#} ms CPU/1k tokens ({result.WorkerCpuMsPer1000TokensExcludingJit:0.#} without background JIT), mismatches {result.Mismatches}"));
             return result;
         }
         finally

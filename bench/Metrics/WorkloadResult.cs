@@ -68,6 +68,15 @@ public sealed record WorkloadResult
 
     public double WorkerCpuMsPer1000Tokens { get; init; }
 
+    /// <summary>As <see cref="WorkerCpuMsPer1000Tokens"/>, minus the idle Worker's CPU rate × the run's wall time (pollers of the local Lambda hosting; a Lambda sandbox is frozen when idle).</summary>
+    public double? WorkerCpuMsPer1000TokensNetOfIdle { get; init; }
+
+    /// <summary>Of <see cref="WorkerCpuMs"/>, the runtime's background tier-1 JIT (a young process compiling its hot code).</summary>
+    public double? WorkerTieredJitCpuMs { get; init; }
+
+    /// <summary>Worker CPU without the background JIT, per 1,000 tokens: the steady-state cost.</summary>
+    public double? WorkerCpuMsPer1000TokensExcludingJit { get; init; }
+
     /// <summary>True when the Worker ran in its own process (else the CPU is the whole benchmark process).</summary>
     public bool WorkerSeparate { get; init; }
 
@@ -109,6 +118,9 @@ public sealed record WorkerStartup(string Strategy, double EntryToFirstPollMs, d
 {
     /// <summary>CPU the idle Worker burns per second (pollers long-polling SQS and the Runtime API), measured after the warm-up.</summary>
     public double? IdleCpuMsPerSecond { get; init; }
+
+    /// <summary>Of the idle CPU, the background tier-1 JIT (ms per second).</summary>
+    public double? IdleJitCpuMsPerSecond { get; init; }
 }
 
 /// <summary>Everything one benchmark run produced (bench/results/&lt;run&gt;.json).</summary>
