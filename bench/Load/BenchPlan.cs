@@ -44,6 +44,13 @@ public sealed record BenchPlan
 
     public TimeSpan MaxSendRamp { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// sendMessage calls in flight at most. The GraphQL endpoint gives up on a resolver after 30 s, and the local
+    /// Api path (one Node thread for GraphQL, DynamoDB and SQS) serves a few dozen sends per second, so a
+    /// 1,000-send burst would time out there; beyond this the load generator queues (and says so).
+    /// </summary>
+    public int MaxSendsInFlight { get; init; } = 64;
+
     public int BatchSize { get; init; } = 10;
 
     public static ModelPacing Realistic { get; } = new(TimeSpan.FromMilliseconds(600), 80, 500);

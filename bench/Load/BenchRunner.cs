@@ -35,7 +35,7 @@ public sealed class BenchRunner : IAsyncDisposable
         _runTag = DateTimeOffset.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture);
         _http = new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
         {
-            Timeout = TimeSpan.FromSeconds(60),
+            Timeout = TimeSpan.FromSeconds(100),
         };
     }
 
@@ -108,7 +108,7 @@ public sealed class BenchRunner : IAsyncDisposable
         }
 
         StackStartMs = Stack.StartMs;
-        _api = new ChatApiClient(_http, new Uri(Stack.GraphqlUrl), GraphQLAuth.ApiKey(Stack.GraphqlApiKey), TimeSpan.FromSeconds(60));
+        _api = new ChatApiClient(_http, new Uri(Stack.GraphqlUrl), GraphQLAuth.ApiKey(Stack.GraphqlApiKey), TimeSpan.FromSeconds(90));
         _progress($"stack ready in {Stack.StartMs:0} ms (GraphQL {Stack.GraphqlUrl}, Events {Stack.EventsHttpUrl}, Bedrock {Stack.BedrockUrl})");
     }
 
@@ -269,6 +269,7 @@ public sealed class BenchRunner : IAsyncDisposable
             var prompt = "explain how a streamed answer reaches every viewer of a conversation";
             var ramp = workload == "fan-out" ? TimeSpan.Zero : TimeSpan.FromTicks(Math.Min(_plan.MaxSendRamp.Ticks, _plan.SendRampPerConversation.Ticks * conversations));
             var rampStart = Stopwatch.StartNew();
+            using var inFlight = new SemaphoreSlim(_plan.MaxSendsInFlight);
             var sends = turns.Select(async (turn, index) =>
             {
                 try
@@ -279,8 +280,12 @@ public sealed class BenchRunner : IAsyncDisposable
                         await Task.Delay(due - rampStart.Elapsed, cancellationToken).ConfigureAwait(false);
                     }
 
-                    turn.SentAt = DateTimeOffset.UtcNow;
-                    var result = await Api.SendMessageAsync(
+                    await inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    SendMessageResult result;
+                    try
+                    {
+                        turn.SentAt = DateTimeOffset.UtcNow;
+                        result = await Api.SendMessageAsync(
                         new SendMessageInput
                         {
                             ConversationId = turn.ConversationId,
@@ -288,7 +293,13 @@ public sealed class BenchRunner : IAsyncDisposable
                             ClientRequestId = NewRequestId(),
                         },
                         cancellationToken).ConfigureAwait(false);
-                    turn.AcceptedAt = DateTimeOffset.UtcNow;
+                        turn.AcceptedAt = DateTimeOffset.UtcNow;
+                    }
+                    finally
+                    {
+                        inFlight.Release();
+                    }
+
                     turn.MessageId = result.AssistantMessageId;
                     if (workload == "cancel")
                     {
@@ -461,6 +472,17 @@ public sealed class BenchRunner : IAsyncDisposable
             }
 
             var answers = Math.Max(1, turns.Count(t => t.MessageId is not null));
+            var peak = 0;
+            var running = 0;
+            foreach (var (_, delta) in models.Values
+                .Where(m => m.TokenEmittedAt.Length > 0)
+                .SelectMany(m => new[] { (m.ReceivedAt, 1), (m.TokenEmittedAt[^1], -1) })
+                .OrderBy(e => e.Item1).ThenBy(e => e.Item2))
+            {
+                running += delta;
+                peak = Math.Max(peak, running);
+            }
+
             var inbound = eventsAfter.InboundEvents - eventsBefore.InboundEvents;
             var outbound = eventsAfter.OutboundMessages - eventsBefore.OutboundMessages;
             var workerCpu = workerAfter.CpuMs - workerBefore.CpuMs;
@@ -488,6 +510,7 @@ public sealed class BenchRunner : IAsyncDisposable
                 OutboundMessagesPerAnswer = Math.Round((double)outbound / answers, 2),
                 OperationsPerAnswer = Math.Round((double)(inbound + outbound) / answers, 2),
                 ModelTokens = modelTokens,
+                PeakConcurrentAnswers = peak,
                 WorkerCpuMs = Math.Round(workerCpu),
                 WorkerCpuMsPer1000Tokens = modelTokens == 0 ? 0 : Math.Round(workerCpu / (modelTokens / 1000.0), 1),
                 WorkerTieredJitCpuMs = workerAfter.TieredJitCpuMs - workerBefore.TieredJitCpuMs,
@@ -517,7 +540,7 @@ public sealed class BenchRunner : IAsyncDisposable
             }
 
             _progress(FormattableString.Invariant(
-                $"   first token +{result.AddedFirstTokenMs.P50:0.0}/{result.AddedFirstTokenMs.P99:0.0} ms, lag p50/p99 {result.CharLagMs.P50:0.0}/{result.CharLagMs.P99:0.0} ms, overhead p50 {result.RequestToFirstTextOverheadMs.P50:0.0} ms (send {result.SendMessageMs.P50:0}, accepted→turn.started {result.AcceptedToTurnStartedMs.P50:0}, accepted→model {result.AcceptedToModelRequestMs.P50:0}), {result.InboundEventsPerAnswer:0.#} events/answer, worker {result.WorkerCpuMsPer1000Tokens:0.#} ms CPU/1k tokens ({result.WorkerCpuMsPer1000TokensExcludingJit:0.#} without background JIT), mismatches {result.Mismatches}"));
+                $"   first token +{result.AddedFirstTokenMs.P50:0.0}/{result.AddedFirstTokenMs.P99:0.0} ms, lag p50/p99 {result.CharLagMs.P50:0.0}/{result.CharLagMs.P99:0.0} ms, overhead p50 {result.RequestToFirstTextOverheadMs.P50:0.0} ms (send {result.SendMessageMs.P50:0}, accepted→turn.started {result.AcceptedToTurnStartedMs.P50:0}, accepted→model {result.AcceptedToModelRequestMs.P50:0}), {result.InboundEventsPerAnswer:0.#} events/answer, peak {peak} answers at once, worker {result.WorkerCpuMsPer1000Tokens:0.#} ms CPU/1k tokens ({result.WorkerCpuMsPer1000TokensExcludingJit:0.#} without background JIT), mismatches {result.Mismatches}"));
             return result;
         }
         finally

@@ -64,6 +64,9 @@ public sealed record WorkloadResult
 
     public long ModelTokens { get; init; }
 
+    /// <summary>Most model answers streaming at the same moment (from the emulator's request and last-token times).</summary>
+    public int PeakConcurrentAnswers { get; init; }
+
     public double WorkerCpuMs { get; init; }
 
     public double WorkerCpuMsPer1000Tokens { get; init; }

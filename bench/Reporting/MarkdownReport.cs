@@ -27,11 +27,11 @@ public static class MarkdownReport
         Line(md, "");
         Line(md, "CPU over each run (ms of CPU time; capacity = wall time × cores):");
         Line(md, "");
-        Line(md, "| strategy | workload | conv. × viewers | wall (ms) | Worker (of which background JIT) | stack (Api, Events + Bedrock emulators) | Node sidecar (DynamoDB, SQS, GraphQL) | load generator | capacity | model tokens |");
-        Line(md, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        Line(md, "| strategy | workload | conv. × viewers | wall (ms) | Worker (of which background JIT) | stack (Api, Events + Bedrock emulators) | Node sidecar (DynamoDB, SQS, GraphQL) | load generator | capacity | model tokens | peak answers at once |");
+        Line(md, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in report.Results)
         {
-            Line(md, $"| {r.Strategy} | {r.Workload} | {r.Conversations} × {r.ViewersPerConversation} | {r.DurationMs:0} | {r.WorkerCpuMs:0} ({r.WorkerTieredJitCpuMs:0}) | {r.StackCpuMs:0} | {r.SidecarCpuMs:0} | {r.LoadGeneratorCpuMs:0} | {r.WallCpuCapacityMs:0} | {r.ModelTokens} |");
+            Line(md, $"| {r.Strategy} | {r.Workload} | {r.Conversations} × {r.ViewersPerConversation} | {r.DurationMs:0} | {r.WorkerCpuMs:0} ({r.WorkerTieredJitCpuMs:0}) | {r.StackCpuMs:0} | {r.SidecarCpuMs:0} | {r.LoadGeneratorCpuMs:0} | {r.WallCpuCapacityMs:0} | {r.ModelTokens} | {r.PeakConcurrentAnswers} |");
         }
 
         Line(md, "");
