@@ -88,7 +88,11 @@ public static class BenchCommand
             plan = plan with { Strategies = list };
         }
 
-        var (report, exit) = await RunPlanAsync(plan, string.Join(' ', ["dotnet run -c Release --project bench --", .. args]), outDirectory, output, error, cancellationToken).ConfigureAwait(false);
+        var self = Environment.ProcessPath ?? "";
+        var launcher = self.Contains("/bin/", StringComparison.Ordinal) || Path.GetFileNameWithoutExtension(self) == "dotnet"
+            ? "dotnet run -c Release --project bench --"
+            : self;
+        var (report, exit) = await RunPlanAsync(plan, string.Join(' ', [launcher, .. args]), outDirectory, output, error, cancellationToken).ConfigureAwait(false);
         return report is null ? Failed : exit;
     }
 

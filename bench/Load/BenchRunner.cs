@@ -188,7 +188,7 @@ public sealed class BenchRunner : IAsyncDisposable
         await Task.Delay(TimeSpan.FromSeconds(_plan.InProcess ? 0.5 : 3), cancellationToken).ConfigureAwait(false);
         var after = await WorkerPart.StatsAsync(false, cancellationToken).ConfigureAwait(false);
         var idle = Math.Round((after.CpuMs - before.CpuMs) / clock.Elapsed.TotalSeconds, 1);
-        double? jit = after.TieredJitCpuMs is { } a && before.TieredJitCpuMs is { } b ? Math.Round((a - b) / clock.Elapsed.TotalSeconds, 1) : null;
+        double? jit = JitDelta(before, after) is { } j ? Math.Round(j / clock.Elapsed.TotalSeconds, 1) : null;
         WorkerStartups[^1] = WorkerStartups[^1] with { IdleCpuMsPerSecond = idle, IdleJitCpuMsPerSecond = jit };
         _progress(FormattableString.Invariant($"worker idle: {idle} ms CPU per second, of which background JIT {jit} ms"));
     }
@@ -513,9 +513,10 @@ public sealed class BenchRunner : IAsyncDisposable
                 PeakConcurrentAnswers = peak,
                 WorkerCpuMs = Math.Round(workerCpu),
                 WorkerCpuMsPer1000Tokens = modelTokens == 0 ? 0 : Math.Round(workerCpu / (modelTokens / 1000.0), 1),
-                WorkerTieredJitCpuMs = workerAfter.TieredJitCpuMs - workerBefore.TieredJitCpuMs,
-                WorkerCpuMsPer1000TokensExcludingJit = modelTokens == 0 || workerAfter.TieredJitCpuMs is not { } jitAfter || workerBefore.TieredJitCpuMs is not { } jitBefore ? null
-                    : Math.Round((workerCpu - (jitAfter - jitBefore)) / (modelTokens / 1000.0), 1),
+                // The tier-1 compiler thread can exit (its CPU then leaves /proc): a negative delta is unknown.
+                WorkerTieredJitCpuMs = JitDelta(workerBefore, workerAfter),
+                WorkerCpuMsPer1000TokensExcludingJit = modelTokens == 0 || JitDelta(workerBefore, workerAfter) is not { } jitDelta ? null
+                    : Math.Round((workerCpu - jitDelta) / (modelTokens / 1000.0), 1),
                 WorkerCpuMsPer1000TokensNetOfIdle = modelTokens == 0 || WorkerStartups[^1].IdleCpuMsPerSecond is not { } idleRate ? null
                     : Math.Round(Math.Max(0, workerCpu - (idleRate * duration.TotalSeconds)) / (modelTokens / 1000.0), 1),
                 WorkerSeparate = WorkerPart.Separate,
@@ -548,6 +549,9 @@ public sealed class BenchRunner : IAsyncDisposable
             await Parallel.ForEachAsync(turns.SelectMany(t => t.Viewers), new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (viewer, _) => await viewer.DisposeAsync().ConfigureAwait(false)).ConfigureAwait(false);
         }
     }
+
+    private static double? JitDelta(PartStats before, PartStats after) =>
+        after.TieredJitCpuMs is { } a && before.TieredJitCpuMs is { } b && a >= b ? a - b : null;
 
     /// <summary>Waits for the first text at the turn's first viewer, then stops the answer.</summary>
     private async Task CancelMidAnswerAsync(Turn turn, CancellationToken cancellationToken)
