@@ -228,6 +228,8 @@ public sealed class BenchRunner : IAsyncDisposable
 
         public DateTimeOffset? StopAt { get; set; }
 
+        public DateTimeOffset? StopAcceptedAt { get; set; }
+
         public string? MessageId { get; set; }
 
         public string? Error { get; set; }
@@ -314,10 +316,12 @@ public sealed class BenchRunner : IAsyncDisposable
 
             // 4. The memory probe samples the Worker in the middle of the answers.
             PartStats? workerMiddle = null;
+            var middleAt = DateTimeOffset.MinValue;
             if (memory)
             {
                 var middle = _plan.Pacing.TimeToFirstToken + TimeSpan.FromSeconds(_plan.Pacing.AnswerTokens / _plan.Pacing.TokensPerSecond / 2);
                 await Task.Delay(middle, cancellationToken).ConfigureAwait(false);
+                middleAt = DateTimeOffset.UtcNow;
                 workerMiddle = await WorkerPart.StatsAsync(true, cancellationToken).ConfigureAwait(false);
             }
 
@@ -361,6 +365,8 @@ public sealed class BenchRunner : IAsyncDisposable
             var modelTtft = new List<double>();
             var cancelLast = new List<double>();
             var cancelTerminal = new List<double>();
+            var stopCall = new List<double>();
+            var stopAcceptedToLast = new List<double>();
             long events = 0, textEvents = 0, modelTokens = 0;
             int viewersChecked = 0, mismatches = 0, noTerminal = 0, gaps = 0, storedVsModel = 0, notFinal = 0;
             foreach (var turn in turns)
@@ -462,6 +468,12 @@ public sealed class BenchRunner : IAsyncDisposable
 
                     if (turn.StopAt is { } stopAt)
                     {
+                        if (turn.StopAcceptedAt is { } stopAccepted)
+                        {
+                            stopCall.Add((stopAccepted - stopAt).TotalMilliseconds);
+                            stopAcceptedToLast.Add(trace.LastTextAt is { } lastText ? Math.Max(0, (lastText - stopAccepted).TotalMilliseconds) : 0);
+                        }
+
                         cancelLast.Add(trace.LastTextAt is { } last ? Math.Max(0, (last - stopAt).TotalMilliseconds) : 0);
                         if (trace.TerminalAt is { } terminal)
                         {
@@ -472,6 +484,9 @@ public sealed class BenchRunner : IAsyncDisposable
             }
 
             var answers = Math.Max(1, turns.Count(t => t.MessageId is not null));
+
+            // Memory is per answer being generated when the Worker was sampled (the Api path limits how many run at once).
+            var activeAtMiddle = models.Values.Count(m => m.ReceivedAt <= middleAt && (m.TokenEmittedAt.Length == 0 || m.TokenEmittedAt[^1] >= middleAt));
             var peak = 0;
             var running = 0;
             foreach (var (_, delta) in models.Values
@@ -503,6 +518,8 @@ public sealed class BenchRunner : IAsyncDisposable
                 ModelTimeToFirstTokenMs = Distribution.Of(modelTtft),
                 CancelToLastTextMs = Distribution.Of(cancelLast),
                 CancelToTerminalMs = Distribution.Of(cancelTerminal),
+                StopGenerationCallMs = Distribution.Of(stopCall),
+                StopAcceptedToLastTextMs = Distribution.Of(stopAcceptedToLast),
                 EventsPerAnswerAtViewer = Math.Round((double)events / Math.Max(1, viewersChecked), 2),
                 TextEventsPerAnswerAtViewer = Math.Round((double)textEvents / Math.Max(1, viewersChecked), 2),
                 PublishRequestsPerAnswer = Math.Round((double)(eventsAfter.PublishRequests - eventsBefore.PublishRequests) / answers, 2),
@@ -524,8 +541,9 @@ public sealed class BenchRunner : IAsyncDisposable
                 SidecarCpuMs = Math.Round(sidecarAfter - sidecarBefore),
                 LoadGeneratorCpuMs = Math.Round(selfAfter - selfBefore),
                 WallCpuCapacityMs = Math.Round(duration.TotalMilliseconds * Environment.ProcessorCount),
-                WorkerManagedBytesPerConversation = workerMiddle is null ? null : Math.Round((double)(workerMiddle.ManagedBytes - workerBefore.ManagedBytes) / conversations),
-                WorkerWorkingSetBytesPerConversation = workerMiddle is null ? null : Math.Round((double)(workerMiddle.WorkingSetBytes - workerBefore.WorkingSetBytes) / conversations),
+                ActiveAnswersAtMemorySample = workerMiddle is null ? null : activeAtMiddle,
+                WorkerManagedBytesPerConversation = workerMiddle is null ? null : Math.Round((double)(workerMiddle.ManagedBytes - workerBefore.ManagedBytes) / Math.Max(1, activeAtMiddle)),
+                WorkerWorkingSetBytesPerConversation = workerMiddle is null ? null : Math.Round((double)(workerMiddle.WorkingSetBytes - workerBefore.WorkingSetBytes) / Math.Max(1, activeAtMiddle)),
                 ViewersChecked = viewersChecked,
                 Mismatches = mismatches,
                 ViewersWithoutTerminal = noTerminal,
@@ -566,6 +584,7 @@ public sealed class BenchRunner : IAsyncDisposable
         await Task.Delay(_plan.CancelAfterFirstText, cancellationToken).ConfigureAwait(false);
         turn.StopAt = DateTimeOffset.UtcNow;
         await Api.StopGenerationAsync(new StopGenerationInput { ConversationId = turn.ConversationId, MessageId = turn.MessageId! }, cancellationToken).ConfigureAwait(false);
+        turn.StopAcceptedAt = DateTimeOffset.UtcNow;
     }
 
     private Task<PartStats> StackPartStatsAsync(CancellationToken cancellationToken) =>

@@ -44,6 +44,12 @@ public sealed record WorkloadResult
     /// <summary>Cancel only: stopGeneration call → last text event at a viewer (0 when no text arrived after the call).</summary>
     public Distribution CancelToLastTextMs { get; init; } = new();
 
+    /// <summary>Cancel only: the stopGeneration round trip (GraphQL → Api → DynamoDB).</summary>
+    public Distribution StopGenerationCallMs { get; init; } = new();
+
+    /// <summary>Cancel only: stopGeneration answered → last text event at a viewer (the Worker noticing: cancel poll 250 ms).</summary>
+    public Distribution StopAcceptedToLastTextMs { get; init; } = new();
+
     /// <summary>Cancel only: stopGeneration call → turn.cancelled at a viewer.</summary>
     public Distribution CancelToTerminalMs { get; init; } = new();
 
@@ -92,7 +98,10 @@ public sealed record WorkloadResult
 
     public double WallCpuCapacityMs { get; init; }
 
-    /// <summary>Memory workload only: Worker managed heap growth (after full GCs) ÷ active conversations.</summary>
+    /// <summary>Memory workload only: answers the model was streaming when the Worker was sampled.</summary>
+    public int? ActiveAnswersAtMemorySample { get; init; }
+
+    /// <summary>Memory workload only: Worker managed heap growth (after full GCs) ÷ answers active at the sample.</summary>
     public double? WorkerManagedBytesPerConversation { get; init; }
 
     public double? WorkerWorkingSetBytesPerConversation { get; init; }

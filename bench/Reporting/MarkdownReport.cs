@@ -47,13 +47,13 @@ public static class MarkdownReport
         if (report.Results.FirstOrDefault(r => r.Workload == "cancel") is { } cancel)
         {
             Line(md, "");
-            Line(md, $"Cancel ({cancel.Conversations} conversations × {cancel.ViewersPerConversation} viewers): stopGeneration → last text event p50 {cancel.CancelToLastTextMs.P50:0} ms, p99 {cancel.CancelToLastTextMs.P99:0} ms, max {cancel.CancelToLastTextMs.Max:0} ms; → turn.cancelled p50 {cancel.CancelToTerminalMs.P50:0} ms, p99 {cancel.CancelToTerminalMs.P99:0} ms.");
+            Line(md, $"Cancel ({cancel.Conversations} conversations × {cancel.ViewersPerConversation} viewers): stopGeneration → last text event p50 {cancel.CancelToLastTextMs.P50:0} ms, p99 {cancel.CancelToLastTextMs.P99:0} ms, max {cancel.CancelToLastTextMs.Max:0} ms; → turn.cancelled p50 {cancel.CancelToTerminalMs.P50:0} ms, p99 {cancel.CancelToTerminalMs.P99:0} ms. Split: the stopGeneration round trip p50 {cancel.StopGenerationCallMs.P50:0} ms, p99 {cancel.StopGenerationCallMs.P99:0} ms; answered → last text event p50 {cancel.StopAcceptedToLastTextMs.P50:0} ms, p99 {cancel.StopAcceptedToLastTextMs.P99:0} ms.");
         }
 
         if (report.Results.FirstOrDefault(r => r.Workload == "memory") is { } memory)
         {
             Line(md, "");
-            Line(md, $"Memory ({memory.Conversations} active conversations, Worker sampled mid-answer after a full GC): managed heap {Kb(memory.WorkerManagedBytesPerConversation)} KB per conversation, working set {Kb(memory.WorkerWorkingSetBytesPerConversation)} KB per conversation.");
+            Line(md, $"Memory ({memory.Conversations} conversations sent, {memory.ActiveAnswersAtMemorySample} answers streaming when the Worker was sampled mid-answer after a full GC): managed heap {Kb(memory.WorkerManagedBytesPerConversation)} KB per conversation, working set {Kb(memory.WorkerWorkingSetBytesPerConversation)} KB per conversation.");
         }
 
         if (report.WorkerStartups.Count > 0)
@@ -125,7 +125,7 @@ public static class MarkdownReport
         var scale = report.Results.FirstOrDefault(r => r.Strategy == "coalesced" && r.Workload == "chat" && r.Conversations == 1000);
         list.Add(("scale: 1,000 conversations", "lag p99 ≤ 150 ms, 0 mismatches", scale is null ? "not run (full mode only)" : F($"lag p99 {scale.CharLagMs.P99:0.0} ms, {scale.Mismatches} mismatches"), scale is null ? null : scale.CharLagMs.P99 <= 150 && scale.Mismatches == 0));
         var memory = report.Results.FirstOrDefault(r => r.Workload == "memory");
-        list.Add(("memory per active conversation", "≤ 64 KB", memory?.WorkerManagedBytesPerConversation is { } m ? F($"{m / 1024:0.0} KB managed ({memory.Conversations} conv.)") : "not measured", memory?.WorkerManagedBytesPerConversation is { } mm ? mm <= 64 * 1024 : null));
+        list.Add(("memory per active conversation", "≤ 64 KB", memory?.WorkerManagedBytesPerConversation is { } m ? F($"{m / 1024:0.0} KB managed ({memory.ActiveAnswersAtMemorySample} answers streaming)") : "not measured", memory?.WorkerManagedBytesPerConversation is { } mm ? mm <= 64 * 1024 : null));
         var cancel = report.Results.FirstOrDefault(r => r.Workload == "cancel");
         list.Add(("cancel: mutation → last text event", "p99 ≤ 300 ms", cancel is null ? "not run" : F($"p99 {cancel.CancelToLastTextMs.P99:0} ms"), cancel is null ? null : cancel.CancelToLastTextMs.P99 <= 300));
         var startup = report.WorkerStartups.FirstOrDefault();
