@@ -21,11 +21,17 @@ trap 'rm -f "$log"' EXIT
 status=0
 dotnet test AppSyncChat.sln --no-build --nologo --blame-hang-timeout 10m "$@" 2>&1 | tee "$log" || status=$?
 
-# One closing line for the whole run, summed over the test assemblies.
+# One closing line for the whole run: the last result line of each test assembly, summed (dotnet test
+# can print an assembly's result line more than once).
 awk '/^(Passed|Failed)!/ {
+       f = p = s = 0
        for (i = 1; i <= NF; i++) {
-         if ($i == "Failed:") f += $(i + 1); if ($i == "Passed:") p += $(i + 1); if ($i == "Skipped:") s += $(i + 1)
+         if ($i == "Failed:") f = $(i + 1); if ($i == "Passed:") p = $(i + 1); if ($i == "Skipped:") s = $(i + 1)
        }
+       F[$NF " " $(NF - 1)] = f + 0; P[$NF " " $(NF - 1)] = p + 0; S[$NF " " $(NF - 1)] = s + 0
      }
-     END { printf "Tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+     END {
+       for (k in P) { tp += P[k]; tf += F[k]; ts += S[k] }
+       printf "Tests: %d passed, %d failed, %d skipped\n", tp, tf, ts
+     }' "$log"
 exit "$status"

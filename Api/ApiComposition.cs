@@ -1,6 +1,4 @@
-using Amazon;
 using Amazon.DynamoDBv2;
-using Amazon.Runtime;
 using AppSyncChat.Api.Configuration;
 using AppSyncChat.Api.Queries;
 using AppSyncChat.Api.Resolver;
@@ -35,24 +33,6 @@ public static class ApiComposition
             new TurnStopper(store, options, time, loggerFactory.CreateLogger<TurnStopper>()),
             new ConversationQueries(store),
             loggerFactory.CreateLogger<ApiResolver>());
-    }
-
-    /// <summary>The low-level DynamoDB client for the configured region, or the endpoint override (Local stack).</summary>
-    public static AmazonDynamoDBClient CreateDynamoDbClient(ApiOptions options, AWSCredentials credentials)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        var config = new AmazonDynamoDBConfig();
-        if (options.DynamoDbEndpoint is { } endpoint)
-        {
-            config.ServiceURL = endpoint.ToString();
-            config.AuthenticationRegion = options.Region;
-        }
-        else
-        {
-            config.RegionEndpoint = RegionEndpoint.GetBySystemName(options.Region);
-        }
-
-        return new AmazonDynamoDBClient(credentials, config);
     }
 
     public static DynamoConversationStore CreateStore(ApiOptions options, IAmazonDynamoDB client, TimeProvider? time = null)

@@ -1,5 +1,6 @@
 using AppSyncChat.Api.Configuration;
-using AppSyncChat.Api.Logging;
+using AppSyncChat.Contracts.Configuration;
+using AppSyncChat.Conversations.Store;
 using AppSyncChat.Api.Resolver;
 using AppSyncChat.Aws.Lambda;
 using AppSyncChat.Aws.Signing;
@@ -20,7 +21,7 @@ public static class ApiFunction
     public static async Task RunAsync(Func<string, string?> settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        using var loggerFactory = ApiLogging.CreateFactory(settings);
+        using var loggerFactory = LambdaLogging.CreateFactory(json: !string.Equals(settings(SettingNames.LogFormat), "text", StringComparison.OrdinalIgnoreCase));
         var logger = loggerFactory.CreateLogger("AppSyncChat.Api");
         ApiHost? host = null;
         try
@@ -70,7 +71,7 @@ public sealed class ApiHost : IDisposable
         SqsClient? sqs = null;
         try
         {
-            dynamo = ApiComposition.CreateDynamoDbClient(options, credentials);
+            dynamo = DynamoDbClientFactory.Create(options.Region, options.DynamoDbEndpoint, credentials);
             sqs = SqsClient.Create(credentials, options.Region, options.SqsEndpoint);
             var store = ApiComposition.CreateStore(options, dynamo, time);
             var resolver = ApiComposition.CreateResolver(options, store, sqs, loggerFactory, time);

@@ -36,9 +36,6 @@ public sealed class AppSyncChatStack : Stack
     /// <summary>Lambda handler name. Our functions are custom-runtime executables (<c>bootstrap</c>); Lambda passes it as <c>_HANDLER</c> and the runtime loop ignores it.</summary>
     public const string HandlerName = "bootstrap";
 
-    /// <summary>Whether the Worker calls Bedrock <c>Converse</c> (non-streaming) besides <c>ConverseStream</c>; adds <c>bedrock:InvokeModel</c> when true.</summary>
-    public const bool WorkerUsesNonStreamingConverse = false;
-
     public AppSyncChatStack(Construct scope, string id, AppSyncChatOptions options, IStackProps? props = null)
         : base(scope, id, props)
     {
@@ -247,13 +244,12 @@ public sealed class AppSyncChatStack : Stack
             Resources = [Queue.QueueArn],
         }));
 
-        string[] bedrockActions = WorkerUsesNonStreamingConverse
-            ? ["bedrock:InvokeModelWithResponseStream", "bedrock:InvokeModel"]
-            : ["bedrock:InvokeModelWithResponseStream"];
+        // The Worker only calls ConverseStream (IChatClient.GetStreamingResponseAsync); the non-streaming
+        // Converse would need bedrock:InvokeModel as well.
         function.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps
         {
             Sid = "InvokeConfiguredModels",
-            Actions = bedrockActions,
+            Actions = ["bedrock:InvokeModelWithResponseStream"],
             Resources = options.ModelIds.SelectMany(model => BedrockModelArns.For(model, Partition, Region, Account)).Distinct().ToArray(),
         }));
         ChatNamespace.GrantPublish(function);

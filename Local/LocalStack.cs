@@ -22,7 +22,6 @@ public sealed class LocalStack : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly string? _endpointsFile;
     private readonly string? _temporaryStateDirectory;
-    private readonly NodeSidecar _sidecar;
     private readonly TaskCompletionSource _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
 
@@ -36,7 +35,6 @@ public sealed class LocalStack : IAsyncDisposable
     {
         Endpoints = endpoints;
         _parts = parts;
-        _sidecar = sidecar;
         _logger = logger;
         _endpointsFile = endpointsFile;
         _temporaryStateDirectory = temporaryStateDirectory;
@@ -257,7 +255,6 @@ public sealed class LocalStack : IAsyncDisposable
 
         DeleteDirectory(_temporaryStateDirectory);
         _failed.TrySetCanceled();
-        GC.KeepAlive(_sidecar);
     }
 
     /// <summary>Starts one C# server and registers it for shutdown; a failed bind becomes <see cref="LocalStackErrorCode.PortInUse"/>.</summary>

@@ -1,6 +1,7 @@
 using AppSyncChat.Aws.Lambda;
 using AppSyncChat.Contracts.Configuration;
 using AppSyncChat.Worker.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace AppSyncChat.Worker;
 
@@ -16,12 +17,28 @@ public static class WorkerFunction
     public static Task RunAsync(Func<string, string?> settings, CancellationToken cancellationToken) =>
         RunAsync(settings, seams: null, cancellationToken);
 
+    /// <summary>
+    /// The long-running host: polls <c>APPSYNCCHAT_QUEUE_URL</c> itself (containers, a VM) with the same
+    /// composition root and handler as the Lambda function. Runs until cancelled.
+    /// </summary>
+    public static async Task RunPollerAsync(Func<string, string?> settings, CancellationToken cancellationToken, WorkerSeams? seams = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var json = !string.Equals(settings(SettingNames.LogFormat), "text", StringComparison.OrdinalIgnoreCase);
+        using var loggerFactory = LambdaLogging.CreateFactory(json);
+        using var host = WorkerHost.Create(settings, loggerFactory, seams);
+        var queueUrl = host.Options.QueueUrl ?? throw new Configuration.WorkerConfigurationException(SettingNames.QueueUrl, "is required to poll the queue");
+        using var sqs = Aws.Sqs.SqsClient.Create(Aws.Signing.AwsCredentialsFactory.FromSettings(settings), host.Options.Region, host.Options.SqsEndpoint);
+        var poller = new Queue.QueuePoller(sqs, host.Handler, new Queue.QueuePollerOptions { QueueUrl = queueUrl.ToString() }, seams?.Time ?? TimeProvider.System, loggerFactory.CreateLogger<Queue.QueuePoller>());
+        await poller.RunAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>As <see cref="RunAsync(Func{string, string?}, CancellationToken)"/>, with some dependencies replaced (tests, Local).</summary>
     public static async Task RunAsync(Func<string, string?> settings, WorkerSeams? seams, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var json = !string.Equals(settings(SettingNames.LogFormat), "text", StringComparison.OrdinalIgnoreCase);
-        using var loggerFactory = WorkerLogging.CreateFactory(json);
+        using var loggerFactory = LambdaLogging.CreateFactory(json);
         var logger = loggerFactory.CreateLogger("AppSyncChat.Worker");
         WorkerHost? host = null;
         try

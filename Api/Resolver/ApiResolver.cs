@@ -90,11 +90,7 @@ public sealed partial class ApiResolver(TurnStarter turns, TurnStopper stopper, 
             throw;
         }
 
-        using var scope = logger.BeginScope(new Dictionary<string, object?>
-        {
-            ["Field"] = resolverEvent.FieldName,
-            ["Owner"] = context.OwnerId,
-        });
+        using var scope = logger.BeginScope(new LogScope(new("field", resolverEvent.FieldName), new("owner", context.OwnerId)));
         try
         {
             var bytes = await DispatchAsync(resolverEvent, context, cancellationToken).ConfigureAwait(false);

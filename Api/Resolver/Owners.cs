@@ -1,5 +1,6 @@
 using System.Text.Json;
 using AppSyncChat.Api.Errors;
+using AppSyncChat.Conversations.Model;
 
 namespace AppSyncChat.Api.Resolver;
 
@@ -10,11 +11,11 @@ namespace AppSyncChat.Api.Resolver;
 public static class Owners
 {
     /// <summary>Every API-key caller (identity <c>null</c>): they share one owner; use Cognito or IAM for private conversations.</summary>
-    public const string Anonymous = "anonymous";
+    public const string Anonymous = OwnerIds.Anonymous;
 
-    public const string UserPrefix = "user:";
-    public const string IdentityPoolPrefix = "identity:";
-    public const string IamPrefix = "iam:";
+    public const string UserPrefix = OwnerIds.UserPrefix;
+    public const string IdentityPoolPrefix = OwnerIds.IdentityPoolPrefix;
+    public const string IamPrefix = OwnerIds.IamPrefix;
 
     public static string FromIdentity(JsonElement identity)
     {

@@ -5,6 +5,7 @@ using AppSyncChat.Api.Errors;
 using AppSyncChat.Api.Json;
 using AppSyncChat.Api.Resolver;
 using AppSyncChat.Api.Tracing;
+using AppSyncChat.Aws.Lambda;
 using AppSyncChat.Aws.Sqs;
 using AppSyncChat.Contracts;
 using AppSyncChat.Contracts.Channels;
@@ -151,12 +152,10 @@ public sealed partial class TurnStarter
             throw ApiErrors.RequestIdReused(record.ClientRequestId);
         }
 
-        using var scope = _logger.BeginScope(new Dictionary<string, object?>
-        {
-            ["ConversationId"] = record.ConversationId,
-            ["MessageId"] = record.AssistantMessageId,
-            ["ClientRequestId"] = record.ClientRequestId,
-        });
+        using var scope = _logger.BeginScope(new LogScope(
+            new("conversationId", record.ConversationId),
+            new("messageId", record.AssistantMessageId),
+            new("clientRequestId", record.ClientRequestId)));
 
         if (record.State == TurnRequestStates.Done)
         {

@@ -136,7 +136,7 @@ public sealed partial class LambdaRuntimeLoop : IDisposable
             Environment.SetEnvironmentVariable(LambdaRuntimeNames.TraceIdSetting, invocation.TraceId);
         }
 
-        using var scope = _logger.BeginScope(new KeyValuePair<string, object?>[] { new("AwsRequestId", invocation.RequestId) });
+        using var scope = _logger.BeginScope(new LogScope(new KeyValuePair<string, object?>("awsRequestId", invocation.RequestId)));
         var handlerTask = InvokeHandlerAsync(invocation, linked.Token);
         try
         {

@@ -16,6 +16,12 @@ public sealed class CliEnvironment
     /// <summary>Builds the client for resolved settings (tests substitute fakes).</summary>
     public Func<ChatClientOptions, ChatClient> ClientFactory { get; init; } = ChatClient.Create;
 
+    /// <summary>
+    /// True when standard output is a file or pipe: then status lines never break the answer text with a
+    /// newline (the answer on stdout stays byte-identical to the stored text, plus one final newline).
+    /// </summary>
+    public bool OutputIsRedirected { get; init; }
+
     public CliInterrupts Interrupts { get; init; } = new();
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
@@ -34,6 +40,7 @@ public sealed class CliEnvironment
             Error = Console.Error,
             GetVariable = Environment.GetEnvironmentVariable,
             CurrentDirectory = Directory.GetCurrentDirectory(),
+            OutputIsRedirected = Console.IsOutputRedirected,
             Interrupts = interrupts,
         };
     }

@@ -67,7 +67,7 @@ public sealed class ChatClient : IAsyncDisposable
     public static ChatClient Create(ChatClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), UseProxy = false })
+        var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
         {
             Timeout = Timeout.InfiniteTimeSpan, // per-request timeouts are ChatApiClient's
         };

@@ -29,7 +29,9 @@ internal static class ConsoleBanner
         Row(b, "Endpoints file", endpointsFile ?? "(not written: --no-endpoints-file)");
         b.AppendLine();
         b.AppendLine("Try it from another terminal:");
-        b.AppendLine("  dotnet run --project Client/Cli -- send \"What time is it? [[rate=20]]\"");
+        b.AppendLine("  dotnet run --project Client/Cli -- send \"What time is it?\"          # streams the answer");
+        b.AppendLine("  dotnet run --project Client/Cli -- watch <conversationId>         # a second viewer");
+        b.AppendLine("  (a message can steer the local model: [[ttft=2000]] [[rate=5]] [[tokens=300]] [[fault=stream-error]])");
         b.AppendLine();
         b.AppendLine("Press Ctrl+C to stop (every child process stops with it).");
         return b.ToString();

@@ -185,7 +185,7 @@ internal sealed class NodeSidecar : IAsyncDisposable
                 while (await _process.StandardError.ReadLineAsync().ConfigureAwait(false) is { } line)
                 {
                     RememberStderr(line);
-                    _logger.LogInformation("sidecar: {Line}", line);
+                    _logger.LogWarning("sidecar: {Line}", line); // the sidecar writes only problems to stderr
                 }
             }
             catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)

@@ -91,10 +91,9 @@ const servers = [
 ];
 
 let stopping = false;
-function stop(reason) {
+function stop() {
   if (stopping) return;
   stopping = true;
-  process.stderr.write(`sidecar: stopping (${reason})\n`);
   for (const { server } of servers) {
     server.closeAllConnections?.();
     server.close(() => {});
@@ -103,14 +102,14 @@ function stop(reason) {
   setTimeout(() => process.exit(0), 200).unref();
 }
 
-process.on('SIGTERM', () => stop('SIGTERM'));
+process.on('SIGTERM', () => stop());
 // Under a parent (stdin is its pipe) Ctrl+C is the parent's to handle: it closes our stdin when it has
 // stopped what depends on us. Run by hand in a terminal, Ctrl+C stops us directly.
 process.on('SIGINT', () => {
-  if (process.stdin.isTTY) stop('SIGINT');
+  if (process.stdin.isTTY) stop();
 });
-process.stdin.on('end', () => stop('stdin closed'));
-process.stdin.on('error', () => stop('stdin error'));
+process.stdin.on('end', () => stop());
+process.stdin.on('error', () => stop());
 process.stdin.resume();
 
 function listen({ service, port: wanted, server }) {

@@ -1,5 +1,3 @@
-using Amazon;
-using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using AppSyncChat.Aws.AppSyncEvents;
 using AppSyncChat.Aws.Bedrock;
@@ -74,24 +72,6 @@ public sealed class WorkerHost : IDisposable
         }
     }
 
-    /// <summary>The DynamoDB client for the configured region, or the endpoint override (Local stack, VPC endpoint).</summary>
-    public static AmazonDynamoDBClient CreateDynamoDbClient(WorkerOptions options, AWSCredentials credentials)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        var config = new AmazonDynamoDBConfig();
-        if (options.DynamoDbEndpoint is { } endpoint)
-        {
-            config.ServiceURL = endpoint.ToString();
-            config.AuthenticationRegion = options.Region;
-        }
-        else
-        {
-            config.RegionEndpoint = RegionEndpoint.GetBySystemName(options.Region);
-        }
-
-        return new AmazonDynamoDBClient(credentials, config);
-    }
-
     public void Dispose()
     {
         foreach (var owned in _owned)
@@ -102,7 +82,7 @@ public sealed class WorkerHost : IDisposable
 
     private static DynamoConversationStore CreateStore(WorkerOptions options, AWSCredentials credentials, TimeProvider time, List<IDisposable> owned)
     {
-        var dynamo = Own(owned, CreateDynamoDbClient(options, credentials));
+        var dynamo = Own(owned, DynamoDbClientFactory.Create(options.Region, options.DynamoDbEndpoint, credentials));
         return new DynamoConversationStore(dynamo, new ConversationStoreOptions(options.TableName), time);
     }
 

@@ -42,6 +42,7 @@ public sealed class TurnEventStream : IAsyncDisposable
     private long _pendingSince;
     private bool _immediate;
     private bool _completing;
+    private bool _sealed;
     private bool _started;
     private TaskCompletionSource? _wake;
     private TaskCompletionSource? _drained;
@@ -120,7 +121,7 @@ public sealed class TurnEventStream : IAsyncDisposable
 
         lock (_gate)
         {
-            ThrowIfCompleting();
+            ThrowIfSealed();
             var wasEmpty = _pending.Length == 0;
             _pending.Append(text);
             switch (_policy.Strategy)
@@ -129,6 +130,11 @@ public sealed class TurnEventStream : IAsyncDisposable
                     if (wasEmpty)
                     {
                         _pendingSince = _time.GetTimestamp();
+                        Wake();
+                    }
+                    else if (_immediate)
+                    {
+                        // The first piece was only half a surrogate pair (held back): this one completes it.
                         Wake();
                     }
                     else if (_pending.Length >= _policy.MaxChars && _pending.Length - text.Length < _policy.MaxChars)
@@ -166,7 +172,7 @@ public sealed class TurnEventStream : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(create);
         lock (_gate)
         {
-            ThrowIfCompleting();
+            ThrowIfSealed();
             if (_policy.Strategy != PublishStrategy.FinalOnly)
             {
                 MaterializePendingLocked(final: false);
@@ -198,16 +204,39 @@ public sealed class TurnEventStream : IAsyncDisposable
     /// </summary>
     public async Task<(string Text, StreamEvent Terminal)> CompleteAsync(Func<TurnIdentity, long, string, StreamEvent> terminal)
     {
+        var sealedTurn = Seal(terminal);
+        await PublishTerminalAsync(sealedTurn.Terminal).ConfigureAwait(false);
+        return sealedTurn;
+    }
+
+    /// <summary>
+    /// Ends the text: everything pending becomes events (published as usual), no more text or events are
+    /// accepted, and the terminal event is built with the next seq — but not published yet, so the final
+    /// state can be stored first and a viewer that sees the terminal event finds the store final too.
+    /// </summary>
+    public (string Text, StreamEvent Terminal) Seal(Func<TurnIdentity, long, string, StreamEvent> terminal)
+    {
         ArgumentNullException.ThrowIfNull(terminal);
-        string text;
-        StreamEvent evt;
+        lock (_gate)
+        {
+            ThrowIfSealed();
+            MaterializePendingLocked(final: true);
+            var text = _text.ToString();
+            var evt = terminal(_id, _nextSeq++, text);
+            _sealed = true;
+            Wake();
+            return (text, evt);
+        }
+    }
+
+    /// <summary>Publishes the terminal event made by <see cref="Seal"/> after every earlier event, and waits for all of them.</summary>
+    public async Task PublishTerminalAsync(StreamEvent terminal)
+    {
+        ArgumentNullException.ThrowIfNull(terminal);
         lock (_gate)
         {
             ThrowIfCompleting();
-            MaterializePendingLocked(final: true);
-            text = _text.ToString();
-            evt = terminal(_id, _nextSeq++, text);
-            _outbox.Enqueue(evt);
+            _outbox.Enqueue(terminal);
             _completing = true;
             Wake();
         }
@@ -216,8 +245,6 @@ public sealed class TurnEventStream : IAsyncDisposable
         {
             await _pump.ConfigureAwait(false);
         }
-
-        return (text, evt);
     }
 
     /// <summary>The text appended since <paramref name="start"/> (a position from <see cref="Length"/>), published or not.</summary>
@@ -404,6 +431,15 @@ public sealed class TurnEventStream : IAsyncDisposable
         if (_completing)
         {
             throw new InvalidOperationException("The turn's terminal event was already enqueued.");
+        }
+    }
+
+    private void ThrowIfSealed()
+    {
+        ThrowIfCompleting();
+        if (_sealed)
+        {
+            throw new InvalidOperationException("The turn's text was already sealed.");
         }
     }
 

@@ -163,17 +163,3 @@ public sealed partial class SqsBatchHandler(TurnProcessor processor, ILogger log
     [LoggerMessage(Level = LogLevel.Error, Message = "Processing the record failed; it will be retried")]
     private static partial void LogRecordFailed(ILogger logger, Exception exception);
 }
-
-/// <summary>Correlation ids as a logging scope (structured: the JSON formatter writes each key).</summary>
-internal sealed class LogScope(KeyValuePair<string, object?>[] values) : IReadOnlyList<KeyValuePair<string, object?>>
-{
-    public int Count => values.Length;
-
-    public KeyValuePair<string, object?> this[int index] => values[index];
-
-    public IEnumerator<KeyValuePair<string, object?>> GetEnumerator() => ((IEnumerable<KeyValuePair<string, object?>>)values).GetEnumerator();
-
-    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => values.GetEnumerator();
-
-    public override string ToString() => string.Join(", ", values.Where(v => v.Value is not null).Select(v => $"{v.Key}={v.Value}"));
-}

@@ -241,11 +241,25 @@ public sealed partial class TurnProcessor
                 return new TurnResult(TurnResultKind.LeaseLost);
             }
 
-            var (text, terminal) = await stream.CompleteAsync((t, seq, finalText) => Terminal(t, seq, finalText, end)).ConfigureAwait(false);
+            // Store the final state first, then announce it: a viewer that receives the terminal event and
+            // re-reads the message finds it final. Text events keep flowing meanwhile.
+            var (text, terminal) = stream.Seal((t, seq, finalText) => Terminal(t, seq, finalText, end));
             var outcome = Outcome(terminal, text, end);
+            var result = await FinishAsync(outcome, hostToken).ConfigureAwait(false);
+            if (result.Kind == TurnResultKind.Finished)
+            {
+                await stream.PublishTerminalAsync(terminal).ConfigureAwait(false);
+            }
+            else
+            {
+                // Lease lost (another worker owns the turn) or the store is down (the record is retried and the
+                // turn taken over): announcing an end that is not stored would mislead viewers.
+                await stream.AbandonAsync().ConfigureAwait(false);
+            }
+
             var elapsed = _time.GetElapsedTime(startedAt);
             LogTurnEnded(_logger, outcome.Status, end.ErrorCode, text.Length, stats.EventsPublished, stats.Requests, stats.EventsDropped, (long)elapsed.TotalMilliseconds);
-            return await FinishAsync(outcome, hostToken).ConfigureAwait(false);
+            return result;
         }
 
         private async Task<TurnEnd> GenerateAsync(TurnEventStream stream, ModelWatchdog watchdog, TurnAbort abort, string modelId, CancellationToken hostToken)

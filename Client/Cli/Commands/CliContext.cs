@@ -26,7 +26,12 @@ public sealed class CliContext(CliEnvironment environment)
 
     public Option<string?> EndpointsFile { get; } = Global(CliSettingNames.EndpointsFileOption, $"Endpoints file of the local stack (env {CliSettingNames.EndpointsFile}; default: .local/endpoints.json found upwards)");
 
-    public IEnumerable<Option> GlobalOptions => [GraphQLUrl, ApiKey, Token, EventsUrl, EventsRealtimeUrl, EventsApiKey, EndpointsFile];
+    public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Print every catch-up step (snapshots, resyncs, timings) on stderr", Recursive = true };
+
+    public IEnumerable<Option> GlobalOptions => [GraphQLUrl, ApiKey, Token, EventsUrl, EventsRealtimeUrl, EventsApiKey, EndpointsFile, Verbose];
+
+    public Rendering.AnswerRenderer NewRenderer(ParseResult parse) =>
+        new(Environment.Out, Environment.Error, Environment.TimeProvider, parse.GetValue(Verbose), Environment.OutputIsRedirected);
 
     public async Task<ChatClient> ConnectAsync(ParseResult parse, CancellationToken cancellationToken)
     {

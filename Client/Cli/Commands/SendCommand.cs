@@ -74,7 +74,7 @@ public static class SendCommand
             var conversationId = parse.GetValue(conversation) is { } c ? CliContext.RequireId(c, "--conversation") : null;
             var input = new SendMessageInput { ConversationId = conversationId, Text = message, ClientRequestId = model.ReadRequestId(parse), Settings = model.Read(parse) };
             await using var client = await context.ConnectAsync(parse, cancellationToken).ConfigureAwait(false);
-            return await StreamAsync(context, client, ct => client.SendAsync(input, ct)).ConfigureAwait(false);
+            return await StreamAsync(context, context.NewRenderer(parse), client, ct => client.SendAsync(input, ct)).ConfigureAwait(false);
         });
         return command;
     }
@@ -94,28 +94,37 @@ public static class SendCommand
                 Settings = model.Read(parse),
             };
             await using var client = await context.ConnectAsync(parse, cancellationToken).ConfigureAwait(false);
-            return await StreamAsync(context, client, ct => client.RegenerateAsync(input, ct)).ConfigureAwait(false);
+            return await StreamAsync(context, context.NewRenderer(parse), client, ct => client.RegenerateAsync(input, ct)).ConfigureAwait(false);
         });
         return command;
     }
 
-    private static async Task<int> StreamAsync(CliContext context, Client.ChatClient client, Func<CancellationToken, IAsyncEnumerable<ChatUpdate>> start)
+    private static async Task<int> StreamAsync(CliContext context, AnswerRenderer renderer, Client.ChatClient client, Func<CancellationToken, IAsyncEnumerable<ChatUpdate>> start)
     {
         var env = context.Environment;
-        var renderer = new AnswerRenderer(env.Out, env.Error, env.TimeProvider);
         using var follow = new CancellationTokenSource();
         var stopRequested = false;
+        var interrupted = false;
         Task stopTask = Task.CompletedTask;
-        using (env.Interrupts.First.Register(() =>
+        void RequestStop()
         {
-            if (renderer.ConversationId is { } conversationId && renderer.MessageId is { } messageId && renderer.Finished is null)
+            // Called on Ctrl+C, and again when the message is accepted if Ctrl+C came while it was being sent.
+            if (!stopRequested && renderer.ConversationId is { } conversationId && renderer.MessageId is { } messageId && renderer.Finished is null)
             {
                 stopRequested = true;
                 stopTask = StopAsync(client, renderer, conversationId, messageId, env.TimeProvider, follow);
             }
-            else
+        }
+
+        using (env.Interrupts.First.Register(() =>
+        {
+            interrupted = true;
+            RequestStop();
+            if (!stopRequested)
             {
-                follow.Cancel();
+                // Not accepted yet: the stop follows as soon as the send returns (bounded by the grace period).
+                renderer.Status("stopping as soon as the message is accepted… (Ctrl+C again quits at once)");
+                _ = CancelAfterAsync(follow, StopGrace, env.TimeProvider);
             }
         }))
         {
@@ -124,6 +133,10 @@ public static class SendCommand
                 await foreach (var update in start(follow.Token).ConfigureAwait(false))
                 {
                     renderer.Render(update);
+                    if (interrupted && update is MessageAccepted)
+                    {
+                        RequestStop();
+                    }
                 }
             }
             catch (OperationCanceledException) when (follow.IsCancellationRequested)
@@ -147,6 +160,23 @@ public static class SendCommand
         }
 
         return AnswerRenderer.ExitCodeFor(renderer.Finished);
+    }
+
+    private static async Task CancelAfterAsync(CancellationTokenSource follow, TimeSpan delay, TimeProvider time)
+    {
+        try
+        {
+            await Task.Delay(delay, time, follow.Token).ConfigureAwait(false);
+            await follow.CancelAsync().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The command ended first.
+        }
+        catch (ObjectDisposedException)
+        {
+            // The command ended first.
+        }
     }
 
     private static async Task StopAsync(Client.ChatClient client, AnswerRenderer renderer, string conversationId, string messageId, TimeProvider time, CancellationTokenSource follow)

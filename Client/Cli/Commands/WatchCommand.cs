@@ -23,7 +23,7 @@ public static class WatchCommand
             var env = context.Environment;
             using var interrupted = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, env.Interrupts.First);
             await using var client = await context.ConnectAsync(parse, interrupted.Token).ConfigureAwait(false);
-            var renderer = new AnswerRenderer(env.Out, env.Error, env.TimeProvider);
+            var renderer = context.NewRenderer(parse);
             var any = false;
             try
             {

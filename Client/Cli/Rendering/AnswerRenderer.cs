@@ -8,7 +8,8 @@ namespace AppSyncChat.Cli.Rendering;
 /// Prints updates as they arrive: the answer text goes to standard output (so <c>&gt; answer.txt</c> captures
 /// just the answer), progress and status lines go to standard error.
 /// </summary>
-public sealed class AnswerRenderer(TextWriter output, TextWriter status, TimeProvider time)
+/// <param name="outputIsRedirected">When true, status lines never add a newline to the answer mid-way (only one at the end).</param>
+public sealed class AnswerRenderer(TextWriter output, TextWriter status, TimeProvider time, bool verbose = false, bool outputIsRedirected = false)
 {
     private readonly long _started = time.GetTimestamp();
     private bool _midLine;
@@ -22,6 +23,15 @@ public sealed class AnswerRenderer(TextWriter output, TextWriter status, TimePro
 
     public void Render(ChatUpdate update)
     {
+        if (verbose && update is not TextAppended)
+        {
+            Status($"[{time.GetElapsedTime(_started).TotalMilliseconds,7:0} ms] {Verbose(update)}");
+        }
+        else if (verbose && _firstText is null)
+        {
+            Status($"[{time.GetElapsedTime(_started).TotalMilliseconds,7:0} ms] first text");
+        }
+
         switch (update)
         {
             case MessageAccepted accepted:
@@ -74,13 +84,26 @@ public sealed class AnswerRenderer(TextWriter output, TextWriter status, TimePro
 
             case MessageFinished finished:
                 Finished = finished;
+                EndLine();
                 Status(Summary(finished));
                 break;
         }
     }
 
-    /// <summary>A status line on standard error, starting on a fresh line.</summary>
+    /// <summary>A status line on standard error, starting on a fresh line of the terminal.</summary>
     public void Status(string line)
+    {
+        if (!outputIsRedirected)
+        {
+            EndLine();
+        }
+
+        status.WriteLine(line);
+        status.Flush();
+    }
+
+    /// <summary>Ends the answer's current line on standard output.</summary>
+    public void EndLine()
     {
         if (_midLine)
         {
@@ -88,9 +111,6 @@ public sealed class AnswerRenderer(TextWriter output, TextWriter status, TimePro
             output.Flush();
             _midLine = false;
         }
-
-        status.WriteLine(line);
-        status.Flush();
     }
 
     private string Summary(MessageFinished finished)
@@ -109,6 +129,13 @@ public sealed class AnswerRenderer(TextWriter output, TextWriter status, TimePro
             _ => finished.Status,
         };
     }
+
+    private static string Verbose(ChatUpdate update) => update switch
+    {
+        TextReset r => $"TextReset({r.Reason}, {r.Text.Length} characters)",
+        MessageFinished f => $"{f.GetType().Name}({f.Text.Length} characters)",
+        _ => update.ToString(),
+    };
 
     private static string Usage(MessageCompleted completed) => completed.Usage is { } u
         ? $"tokens: {u.InputTokens} in, {u.OutputTokens} out, {u.TotalTokens} total"

@@ -9,7 +9,10 @@ public sealed record CatchUpOptions
     /// </summary>
     public TimeSpan GapGracePeriod { get; init; } = TimeSpan.FromMilliseconds(300);
 
-    /// <summary>First delay before fetching the snapshot again when the previous one did not resolve the problem (it doubles). Default 250 ms.</summary>
+    /// <summary>
+    /// Delay before fetching the snapshot again when the previous one did not resolve the problem: this value for
+    /// the first four tries, then doubling up to <see cref="MaxResnapshotBackoff"/>. Default 250 ms.
+    /// </summary>
     public TimeSpan ResnapshotBackoff { get; init; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Largest delay between repeated snapshot fetches. Default 5 s.</summary>

@@ -121,6 +121,8 @@ public sealed class ConversationFollower
         private MessageTimeline? _current;
         private ITimer? _timer;
 
+        private const int FlatAttempts = 4;
+
         private ResyncReason? _requested;
         private int _attempts;
         private DateTimeOffset _nextFetchAllowedAt;
@@ -498,9 +500,13 @@ public sealed class ConversationFollower
             _nextFetchAllowedAt = Now;
         }
 
+        /// <summary>
+        /// Flat for the first tries (a lagging checkpoint lands within about a second, so poll it a few times a
+        /// second), then doubling up to the maximum.
+        /// </summary>
         private TimeSpan Backoff(int attempts)
         {
-            var factor = Math.Pow(2, Math.Min(attempts - 1, 20));
+            var factor = attempts <= FlatAttempts ? 1 : Math.Pow(2, Math.Min(attempts - FlatAttempts, 20));
             var delay = TimeSpan.FromTicks((long)Math.Min(Options.ResnapshotBackoff.Ticks * factor, Options.MaxResnapshotBackoff.Ticks));
             return delay;
         }

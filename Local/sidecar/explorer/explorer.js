@@ -9,14 +9,32 @@
       clientRequestId: requestId,
     },
   };
+  const headers = JSON.stringify({ 'x-api-key': config.apiKey }, null, 2);
   const fetcher = GraphiQL.createFetcher({ url: config.graphqlPath });
+  // Nothing persists between page loads, so every load starts with a fresh clientRequestId.
+  const memory = new Map();
+  const storage = {
+    getItem: (key) => (memory.has(key) ? memory.get(key) : null),
+    setItem: (key, value) => memory.set(key, String(value)),
+    removeItem: (key) => memory.delete(key),
+    clear: () => memory.clear(),
+    get length() {
+      return memory.size;
+    },
+  };
   const root = ReactDOM.createRoot(document.getElementById('graphiql'));
   root.render(
     React.createElement(GraphiQL, {
       fetcher: fetcher,
-      defaultQuery: config.exampleQuery,
+      storage: storage,
+      defaultTabs: [
+        { query: config.sendMessageTab, variables: JSON.stringify(variables, null, 2), headers: headers },
+        { query: config.getConversationTab, variables: JSON.stringify({ conversationId: '' }, null, 2), headers: headers },
+      ],
+      // The editors start from these props; defaultTabs alone leaves them empty (GraphiQL 3.8).
+      query: config.sendMessageTab,
       variables: JSON.stringify(variables, null, 2),
-      headers: JSON.stringify({ 'x-api-key': config.apiKey }, null, 2),
+      headers: headers,
       defaultEditorToolsVisibility: true,
       shouldPersistHeaders: false,
     }),

@@ -202,12 +202,17 @@ public sealed class ConversationFollowerTests
         await h.WaitIdleAsync();
         Assert.Equal(2, server.Fetches); // the immediate re-fetch found storage still at QUEUED
 
-        await h.RunClockToNextDeadlineAsync(); // 250 ms later: still behind
-        Assert.Equal(3, server.Fetches);
+        var behind = h.Clock.GetUtcNow();
+        for (var attempt = 3; attempt <= 6; attempt++)
+        {
+            await h.RunClockToNextDeadlineAsync(); // every 250 ms for the first four tries
+            Assert.Equal(attempt, server.Fetches);
+        }
 
+        Assert.Equal(TimeSpan.FromMilliseconds(4 * 250), h.Clock.GetUtcNow() - behind);
         answer.CheckpointIndex = 8;
         var before = h.Clock.GetUtcNow();
-        await h.RunClockToNextDeadlineAsync(); // 500 ms later (doubled): caught up
+        await h.RunClockToNextDeadlineAsync(); // then doubling: 500 ms
         Assert.Equal(ResyncReason.Gap, h.Seen.OfType<Resynced>().Single().Reason);
         Assert.Equal(TimeSpan.FromMilliseconds(500), h.Clock.GetUtcNow() - before);
         Assert.Equal(answer.TextThrough(10), h.Text); // snapshot through 8, then the buffered 9 and 10
@@ -259,6 +264,25 @@ public sealed class ConversationFollowerTests
         await h.FinishAsync();
         Assert.Equal(answer.FinalText, h.Text);
         Assert.DoesNotContain(h.Seen, u => u is TextReset);
+    }
+
+    [Fact]
+    public async Task Follow_TransportReportsLostEvents_RefetchesTheSnapshot()
+    {
+        var answer = Answer();
+        var server = new FakeChatServer(answer);
+        await using var h = new FollowerHarness(server);
+        await h.NextOfAsync<FollowingMessage>();
+        h.Subscription.Publish([.. answer.Events.Take(3)]);
+        await h.WaitIdleAsync();
+
+        answer.CheckpointIndex = 6; // seq 3..6 were not delivered (broadcast_error), but are stored
+        h.Subscription.ReportLoss();
+        var resynced = await h.NextOfAsync<Resynced>();
+
+        Assert.Equal(ResyncReason.Gap, resynced.Reason);
+        Assert.Equal(answer.TextThrough(6), h.Text);
+        Assert.Equal(2, server.Fetches);
     }
 
     [Fact]

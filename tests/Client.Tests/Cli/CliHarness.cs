@@ -37,6 +37,8 @@ public sealed class CliHarness : IDisposable
 
     public List<ChatClientOptions> ClientOptions { get; } = [];
 
+    public bool OutputIsRedirected { get; set; }
+
     public async Task<int> RunAsync(params string[] args)
     {
         var environment = new CliEnvironment
@@ -45,6 +47,7 @@ public sealed class CliHarness : IDisposable
             Error = TextWriter.Synchronized(Error),
             GetVariable = name => Variables.GetValueOrDefault(name),
             CurrentDirectory = Directory,
+            OutputIsRedirected = OutputIsRedirected,
             Interrupts = Interrupts,
             ClientFactory = options =>
             {

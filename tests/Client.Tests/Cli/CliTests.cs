@@ -62,6 +62,21 @@ public sealed class CliTests
         Assert.Contains("[tool get_current_time done in 5 ms]", cli.Error.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Send_OutputRedirected_StdoutIsExactlyTheAnswerPlusOneNewline()
+    {
+        var answer = AnswerScript.Streamed(["First part, ", "then a tool, ", "then the rest."], toolsBeforePiece: new() { [1] = "calculate" });
+        using var cli = new CliHarness(answer) { OutputIsRedirected = true };
+        cli.AnswerOnSend();
+
+        var code = await cli.RunAsync("send", "--verbose", "calculate something");
+
+        Assert.Equal(ExitCodes.Ok, code);
+        Assert.Equal(answer.FinalText + "\n", cli.Out.ToString());
+        Assert.Contains("[tool calculate", cli.Error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("ms] AnswerStarted", cli.Error.ToString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(StreamEventTypes.TurnFailed, "interrupted: ModelStreamError")]
     [InlineData(StreamEventTypes.TurnCancelled, "stopped · partial answer kept")]
@@ -102,6 +117,28 @@ public sealed class CliTests
         Assert.Contains("stopping the answer", cli.Error.ToString(), StringComparison.Ordinal);
         Assert.Contains("stopped · partial answer kept (14 characters)", cli.Error.ToString(), StringComparison.Ordinal);
         Assert.StartsWith("A long answer ", cli.Out.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Send_CtrlCWhileTheMessageIsBeingSent_StopsOnceAccepted()
+    {
+        var answer = new AnswerScript();
+        answer.StartTurn(1, 0);
+        answer.Delta("Early text ");
+        using var cli = new CliHarness(answer);
+        cli.Api.OnSend = _ =>
+        {
+            cli.Interrupts.Trigger(); // Ctrl+C while sendMessage is in flight
+            cli.Subscription.Publish([.. answer.Events]);
+        };
+        cli.Api.OnStop = _ => cli.Subscription.Publish(answer.End(StreamEventTypes.TurnCancelled));
+
+        var code = await cli.RunAsync("send", "-c", "conv-1", "hello");
+
+        Assert.Equal(ExitCodes.AnswerNotCompleted, code);
+        Assert.Equal("msg-a1", Assert.Single(cli.Api.Stopped).MessageId);
+        Assert.Contains("stopping as soon as the message is accepted", cli.Error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("stopped · partial answer kept", cli.Error.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

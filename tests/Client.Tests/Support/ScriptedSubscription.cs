@@ -41,6 +41,13 @@ public sealed class ScriptedSubscription : IChannelSubscription, IChannelSubscri
         _messages.Writer.TryWrite(new ChannelReconnected());
     }
 
+    /// <summary>The transport reports that events may not have been delivered (a broadcast_error).</summary>
+    public void ReportLoss()
+    {
+        Delivered++;
+        _messages.Writer.TryWrite(new ChannelEventsLost());
+    }
+
     public void Close() => _messages.Writer.TryComplete();
 
     public void Fail(Exception error)

@@ -151,7 +151,10 @@ public sealed class ClientEndToEndTests(LocalStackFixture fixture)
         Assert.Equal(GraphQLErrorTypes.ValidationError, empty.ErrorType);
         Assert.Equal(["sendMessage"], empty.Path);
 
-        Assert.Null(await client.Api.GetConversationAsync(ChannelIds.NewId(), null, CancellationToken.None));
+        // The Api answers an unknown (or someone else's) id with NotFound; the schema would also allow null.
+        var unknown = await Assert.ThrowsAsync<GraphQLRequestException>(() => client.Api.GetConversationAsync(ChannelIds.NewId(), null, CancellationToken.None));
+        Assert.Equal(GraphQLErrorTypes.NotFound, unknown.ErrorType);
+        Assert.Equal(ChatErrorKind.Rejected, unknown.Kind);
 
         await using var wrongKey = NewClient(apiKey: "da2-wrong");
         var denied = await Assert.ThrowsAnyAsync<ChatClientException>(() => wrongKey.Api.ListConversationsAsync(null, null, CancellationToken.None));

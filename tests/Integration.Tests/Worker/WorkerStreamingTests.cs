@@ -2,13 +2,14 @@ using AppSyncChat.Contracts.Configuration;
 using AppSyncChat.Contracts.Conversations;
 using AppSyncChat.Contracts.Streaming;
 using AppSyncChat.Integration.Tests.Fixtures;
+using Xunit.Abstractions;
 using AppSyncChat.Worker.Turns;
 
 namespace AppSyncChat.Integration.Tests.Worker;
 
 /// <summary>The Worker end to end against the Local stack: Bedrock emulator, dynalite, AppSync Events emulator, WebSocket viewers.</summary>
 [Collection(LocalStackCollection.Name)]
-public sealed class WorkerStreamingTests(LocalStackFixture fixture)
+public sealed class WorkerStreamingTests(LocalStackFixture fixture, ITestOutputHelper output)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
@@ -41,6 +42,7 @@ public sealed class WorkerStreamingTests(LocalStackFixture fixture)
         }
 
         var events = viewers[0].Events;
+        output.WriteLine($"300 tokens at 300/s: {events.Count} events ({events.OfType<TextDelta>().Count()} text) for {stored.Text.Length} characters; late joiner gaps: {viewers[3].Gaps}");
         Assert.True(events.OfType<TextDelta>().Count() < 300 / 4, $"coalescing: {events.OfType<TextDelta>().Count()} text events for 300 tokens");
         Assert.NotNull(stored.Usage);
         Assert.Equal("end_turn", stored.StopReason);

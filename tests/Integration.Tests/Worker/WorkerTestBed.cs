@@ -52,7 +52,7 @@ internal sealed class WorkerTestBed : IDisposable
         }
 
         Host = WorkerHost.Create(settings.GetValueOrDefault, NullLoggerFactory.Instance);
-        _dynamo = WorkerHost.CreateDynamoDbClient(Host.Options, new BasicAWSCredentials(e.AccessKeyId, e.SecretAccessKey));
+        _dynamo = DynamoDbClientFactory.Create(Host.Options.Region, Host.Options.DynamoDbEndpoint, new BasicAWSCredentials(e.AccessKeyId, e.SecretAccessKey));
         Store = new DynamoConversationStore(_dynamo, new ConversationStoreOptions(e.TableName));
     }
 
@@ -109,7 +109,7 @@ internal sealed class WorkerTestBed : IDisposable
         });
         await client.ConnectAsync(CancellationToken.None);
         var subscription = await client.SubscribeAsync(ChatChannels.ForConversation(request.ConversationId), CancellationToken.None);
-        var viewer = new CatchUpViewer(client, subscription, () => MessageAsync(request));
+        var viewer = new CatchUpViewer(client, subscription, () => MessageAsync(request), request.AssistantMessageId);
         if (withSnapshot)
         {
             await viewer.LoadSnapshotAsync();
@@ -143,11 +143,14 @@ internal sealed class CatchUpViewer : IAsyncDisposable
     private int _turn;
     private long _nextSeq;
 
-    public CatchUpViewer(EventsWebSocketClient client, EventsSubscription subscription, Func<Task<ChatMessage>> snapshot)
+    private readonly string _messageId;
+
+    public CatchUpViewer(EventsWebSocketClient client, EventsSubscription subscription, Func<Task<ChatMessage>> snapshot, string messageId)
     {
         _client = client;
         _subscription = subscription;
         _snapshot = snapshot;
+        _messageId = messageId;
     }
 
     public string Text => _text.ToString();
@@ -210,6 +213,11 @@ internal sealed class CatchUpViewer : IAsyncDisposable
             await foreach (var json in _subscription.ReadEventsAsync(_stop.Token))
             {
                 var e = JsonSerializer.Deserialize(json, ContractsJsonContext.Default.StreamEvent)!;
+                if (e.MessageId != _messageId)
+                {
+                    continue; // another message of the conversation
+                }
+
                 Events.Add(e);
                 await ApplyAsync(e);
                 if (e is TurnCompleted or TurnFailed or TurnCancelled)

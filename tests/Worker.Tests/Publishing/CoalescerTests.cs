@@ -201,6 +201,20 @@ public sealed class CoalescerTests
     }
 
     [Fact]
+    public async Task FirstPiece_ThatIsHalfASurrogatePair_LeavesAtOnceWhenTheOtherHalfArrives()
+    {
+        await using var h = new StreamHarness(StreamHarness.Coalesced());
+        await h.EventsAsync(1);
+
+        h.Stream.AppendText("\uD83D");
+        await Wait.Settle();
+        h.Stream.AppendText("\uDE00 hi");
+        await h.EventsAsync(2);
+
+        Assert.Equal(["\uD83D\uDE00 hi"], h.Texts);
+    }
+
+    [Fact]
     public async Task Offsets_StartAtTheKeptPrefix_WhenATurnContinues()
     {
         await using var h = new StreamHarness(StreamHarness.Coalesced(), startText: "Once upon");

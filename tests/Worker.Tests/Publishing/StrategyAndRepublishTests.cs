@@ -141,3 +141,47 @@ public sealed class StrategyAndRepublishTests
         Assert.IsType<TurnCompleted>(h.Events[^1]);
     }
 }
+
+public sealed class StrategyEventCountTests
+{
+    /// <summary>
+    /// The benchmark's chat workload (500 tokens at 80 tokens/s) on the manual clock: how many events each
+    /// strategy publishes. A deterministic shape, not a speed claim. With window W the text leaves every W
+    /// (plus the immediate first piece), so 100 ms gives 63 text events + turn.started + turn.completed = 66
+    /// (1/7.6 of per-delta's 502) and 110 ms gives 1/8.3 — issue 7's "≤ 1/8" target needs W ≥ 110 ms here.
+    /// </summary>
+    [Theory]
+    [InlineData(100, 66)]
+    [InlineData(110, 60)]
+    public async Task Coalesced_500TokensAt80PerSecond_PublishesOneTextEventPerWindow(int windowMs, int expectedEvents)
+    {
+        var coalesced = await CountEventsAsync(PublishStrategy.Coalesced, windowMs);
+        var perDelta = await CountEventsAsync(PublishStrategy.PerDelta, windowMs);
+        var sentence = await CountEventsAsync(PublishStrategy.Sentence, windowMs);
+
+        Assert.Equal(502, perDelta);
+        // Upper bound exact; below it only a starved pump (a loaded machine) merges more, which is allowed.
+        Assert.InRange(coalesced, expectedEvents * 8 / 10, expectedEvents + 1);
+        Assert.True(windowMs < 110 || coalesced * 8 <= perDelta, $"coalesced {coalesced} vs per-delta {perDelta}");
+        Assert.True(windowMs < 100 || coalesced < sentence, $"coalesced {coalesced} vs sentence {sentence}");
+    }
+
+    private static async Task<int> CountEventsAsync(PublishStrategy strategy, int windowMs)
+    {
+        await using var h = new StreamHarness(PublishPolicy.For(strategy, TimeSpan.FromMilliseconds(windowMs), 16 * 1024));
+        var expected = new System.Text.StringBuilder();
+        for (var i = 0; i < 500; i++)
+        {
+            var token = i % 12 == 11 ? " end." : " word";
+            expected.Append(token);
+            h.Stream.AppendText(token);
+            h.Time.Advance(TimeSpan.FromMilliseconds(12.5));
+            await Wait.Settle();
+        }
+
+        var (text, _) = await h.CompleteAsync();
+        Assert.Equal(expected.ToString(), Viewer.Replay(h.Events).Text);
+        Assert.Equal(expected.ToString(), text);
+        return h.Events.Count;
+    }
+}

@@ -331,6 +331,27 @@ public sealed class TurnProcessorTests
         var result = await h.RunWithClockAsync(step: TimeSpan.FromMilliseconds(50));
 
         Assert.True(result.RetryRecord);
+        Assert.DoesNotContain(h.Events, e => e is TurnCompleted or TurnFailed or TurnCancelled);
+    }
+
+    [Fact]
+    public async Task TerminalEvent_IsPublishedOnlyAfterTheFinalStateIsStored()
+    {
+        var h = new TurnHarness(new FakeChatClient([Text("Stored first.")]));
+        bool? storedWhenAnnounced = null;
+        h.Publisher.ThrowOn = call =>
+        {
+            if (h.Publisher.Publishes[call].Events.Any(e => e.Contains("\"turn.completed\"", StringComparison.Ordinal)))
+            {
+                storedWhenAnnounced = h.Store.Outcome is not null;
+            }
+
+            return null;
+        };
+
+        await h.RunAsync();
+
+        Assert.True(storedWhenAnnounced);
         Assert.IsType<TurnCompleted>(h.Events[^1]);
     }
 

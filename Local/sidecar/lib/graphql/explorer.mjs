@@ -18,12 +18,14 @@ const assets = {
   'explorer.js': [join(here, '..', '..', 'explorer', 'explorer.js'), 'text/javascript'],
 };
 
-const exampleQuery = `# AppSyncChat local GraphQL explorer.
-# Headers (below) carry the local API key.
-# Run SendMessage: the answer streams on the
-# returned AppSync Events channel. Then run
-# GetConversation with its conversationId to
-# see the stored text.
+// Two tabs: Run on the first sends a message at once; the second reads the stored conversation.
+const sendMessageTab = `# AppSyncChat local GraphQL explorer.
+# Headers (below) hold the local API key.
+# Run sends the message; the answer streams on the
+# returned AppSync Events channel. Watch it with:
+#   appsyncchat watch <conversationId>
+# A new message needs a new clientRequestId (reload
+# the page): the same one returns the first result.
 
 mutation SendMessage($input: SendMessageInput!) {
   sendMessage(input: $input) {
@@ -35,6 +37,9 @@ mutation SendMessage($input: SendMessageInput!) {
     status
   }
 }
+`;
+
+const getConversationTab = `# Put a conversationId into Variables, then Run.
 
 query GetConversation($conversationId: ID!) {
   getConversation(conversationId: $conversationId) {
@@ -58,7 +63,7 @@ function escapeForScript(json) {
 }
 
 export function explorerPage(options) {
-  const config = escapeForScript(JSON.stringify({ graphqlPath: '/graphql', apiKey: options.apiKey, exampleQuery }));
+  const config = escapeForScript(JSON.stringify({ graphqlPath: '/graphql', apiKey: options.apiKey, sendMessageTab, getConversationTab }));
   return `<!doctype html>
 <html lang="en">
 <head>
