@@ -88,7 +88,11 @@ public static class BenchCommand
             plan = plan with { Strategies = list };
         }
 
-        var (report, exit) = await RunPlanAsync(plan, string.Join(' ', ["dotnet run -c Release --project bench --", .. args]), outDirectory, output, error, cancellationToken).ConfigureAwait(false);
+        var self = Environment.ProcessPath ?? "";
+        var launcher = self.Contains("/bin/", StringComparison.Ordinal) || Path.GetFileNameWithoutExtension(self) == "dotnet"
+            ? "dotnet run -c Release --project bench --"
+            : self;
+        var (report, exit) = await RunPlanAsync(plan, string.Join(' ', [launcher, .. args]), outDirectory, output, error, cancellationToken).ConfigureAwait(false);
         return report is null ? Failed : exit;
     }
 
@@ -99,6 +103,7 @@ public static class BenchCommand
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         var runId = $"{started:yyyyMMdd-HHmmss}-{plan.Mode}";
+        var loadAtStart = LoadAverage();
         void Progress(string line) => output.WriteLine(FormattableString.Invariant($"[{clock.Elapsed.TotalSeconds,6:0.0}s] {line}"));
 
         List<WorkloadResult> results;
@@ -141,6 +146,8 @@ public static class BenchCommand
                 ["os"] = RuntimeInformation.OSDescription,
                 ["runtime"] = RuntimeInformation.FrameworkDescription,
                 ["cpu"] = CpuModel(),
+                ["loadAverageAtStart"] = loadAtStart,
+                ["loadAverageAtEnd"] = LoadAverage(),
             },
             Settings = new Dictionary<string, string>
             {
@@ -174,6 +181,19 @@ public static class BenchCommand
         }
 
         return (report, bad ? Mismatches : Ok);
+    }
+
+    /// <summary>The 1/5/15-minute load averages: other work on the machine distorts every figure.</summary>
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
     }
 
     private static string CpuModel()

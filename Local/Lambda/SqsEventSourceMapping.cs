@@ -30,6 +30,13 @@ public sealed record SqsEventSourceMappingOptions
     /// <summary>Pause after a failed SQS call before polling again.</summary>
     public TimeSpan ErrorBackoff { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The wait of each poller's long poll (Lambda uses 20 s). Shorter lets a test or the benchmark stop one
+    /// mapping and start another on the same queue quickly: a long poll abandoned by a stopped mapping can still
+    /// take a message in the emulator until its wait ends.
+    /// </summary>
+    public TimeSpan LongPollWait { get; init; } = TimeSpan.FromSeconds(20);
+
     internal void Validate()
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(QueueUrl);
@@ -47,6 +54,11 @@ public sealed record SqsEventSourceMappingOptions
         if (BatchSize > 10 && MaximumBatchingWindow < TimeSpan.FromSeconds(1))
         {
             throw new ArgumentException("A BatchSize above 10 requires a MaximumBatchingWindow of at least 1 second.", nameof(MaximumBatchingWindow));
+        }
+
+        if (LongPollWait < TimeSpan.FromSeconds(1) || LongPollWait > TimeSpan.FromSeconds(20))
+        {
+            throw new ArgumentOutOfRangeException(nameof(LongPollWait), LongPollWait, "LongPollWait must be 1–20 seconds (whole seconds).");
         }
 
         if (MaximumConcurrency is < 2 or > 1000)
@@ -70,8 +82,6 @@ public sealed partial class SqsEventSourceMapping : IAsyncDisposable
 {
     /// <summary>Lambda's synchronous invocation payload limit.</summary>
     public const int MaxPayloadBytes = 6 * 1024 * 1024;
-
-    private const int MaxLongPollSeconds = 20;
 
     /// <summary>Rough size of a record's envelope (ids, receipt handle, attributes) in the event JSON.</summary>
     private const int RecordOverheadBytes = 1024;
@@ -281,7 +291,7 @@ public sealed partial class SqsEventSourceMapping : IAsyncDisposable
     private async Task<List<SqsMessage>> GatherBatchAsync(CancellationToken stopping)
     {
         var batch = new List<SqsMessage>();
-        var first = await _sqs.ReceiveMessagesAsync(new SqsReceiveRequest(_options.QueueUrl) { MaxNumberOfMessages = 1, WaitTimeSeconds = MaxLongPollSeconds }, stopping).ConfigureAwait(false);
+        var first = await _sqs.ReceiveMessagesAsync(new SqsReceiveRequest(_options.QueueUrl) { MaxNumberOfMessages = 1, WaitTimeSeconds = (int)_options.LongPollWait.TotalSeconds }, stopping).ConfigureAwait(false);
         if (first.Count == 0)
         {
             return batch;

@@ -29,7 +29,38 @@ public static class ProcessStats
             ManagedBytes = managed,
             WorkingSetBytes = process.WorkingSet64,
             ThreadCount = process.Threads.Count,
+            TieredJitCpuMs = ThreadCpuMs(".NET Tiered Com"),
         };
+    }
+
+    /// <summary>
+    /// CPU of this process's threads whose name starts with <paramref name="namePrefix"/> (Linux /proc; 10 ms
+    /// ticks), e.g. the runtime's background tier-1 compiler, which dominates a young process's CPU.
+    /// </summary>
+    public static double? ThreadCpuMs(string namePrefix)
+    {
+        try
+        {
+            double ticks = 0;
+            foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+            {
+                var name = File.ReadAllText(Path.Combine(task, "comm")).Trim();
+                if (!name.StartsWith(namePrefix, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                ticks += double.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + double.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            return ticks * 10;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return null;
+        }
     }
 
     /// <summary>CPU time of another process (e.g. the Node sidecar), or null when it is gone.</summary>

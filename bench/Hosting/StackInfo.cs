@@ -58,6 +58,9 @@ public sealed record PartStats
 
     public int ThreadCount { get; init; }
 
+    /// <summary>CPU of the runtime's background tier-1 compiler thread (JIT), part of <see cref="CpuMs"/>; null off Linux.</summary>
+    public double? TieredJitCpuMs { get; init; }
+
     /// <summary>Worker only: WorkerFunction.RunAsync entered → its first Runtime API poll (GET /runtime/invocation/next).</summary>
     public double? EntryToFirstPollMs { get; init; }
 

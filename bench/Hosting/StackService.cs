@@ -52,7 +52,8 @@ public sealed class StackService : IAsyncDisposable
             var options = new LocalStackOptions
             {
                 Ports = LocalStackPorts.Dynamic,
-                // ApiConcurrency = apiConcurrency, (once LocalStackOptions has it on main)
+                ApiConcurrency = apiConcurrency,
+                WorkerConcurrency = 2,
                 ApiSettings = new Dictionary<string, string> { [SettingNames.QueueUrl] = plannedQueueUrl },
                 WorkerSettings = new Dictionary<string, string> { [SettingNames.BedrockEndpoint] = bedrock.BaseAddress.ToString().TrimEnd('/') },
                 Model = new LocalModelOptions

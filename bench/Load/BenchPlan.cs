@@ -36,6 +36,21 @@ public sealed record BenchPlan
 
     public int ApiConcurrency { get; init; } = 32;
 
+    /// <summary>
+    /// Sends of a level are spread evenly over <c>conversations × this</c> (at most <see cref="MaxSendRamp"/>), as
+    /// users do not all press Enter in the same millisecond; 0 sends everything at once.
+    /// </summary>
+    public TimeSpan SendRampPerConversation { get; init; } = TimeSpan.FromMilliseconds(10);
+
+    public TimeSpan MaxSendRamp { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// sendMessage calls in flight at most. The GraphQL endpoint gives up on a resolver after 30 s, and the local
+    /// Api path (one Node thread for GraphQL, DynamoDB and SQS) serves a few dozen sends per second, so a
+    /// 1,000-send burst would time out there; beyond this the load generator queues (and says so).
+    /// </summary>
+    public int MaxSendsInFlight { get; init; } = 64;
+
     public int BatchSize { get; init; } = 10;
 
     public static ModelPacing Realistic { get; } = new(TimeSpan.FromMilliseconds(600), 80, 500);
@@ -84,6 +99,10 @@ public sealed record BenchPlan
 
     public int MaxConcurrentTurns => new[] { ChatLevels.DefaultIfEmpty(1).Max(), CancelConversations, MemoryProbeConversations, 1 }.Max();
 
-    /// <summary>Lambda instances for the Worker: enough partly filled batches of <see cref="BatchSize"/> for the largest level.</summary>
-    public int WorkerInstances => Math.Clamp((MaxConcurrentTurns + BatchSize - 1) / BatchSize * 2, 4, 200);
+    /// <summary>
+    /// Lambda instances for the Worker (= the event-source mapping's pollers): every turn of the largest level
+    /// must find a slot even when batches hold only two messages (messages trickle in as the Api stores them),
+    /// as Lambda scales out; otherwise turns wait for a whole answer behind a busy batch.
+    /// </summary>
+    public int WorkerInstances => Math.Clamp(MaxConcurrentTurns / 2, 4, 500);
 }

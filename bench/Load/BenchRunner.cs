@@ -35,7 +35,7 @@ public sealed class BenchRunner : IAsyncDisposable
         _runTag = DateTimeOffset.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture);
         _http = new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
         {
-            Timeout = TimeSpan.FromSeconds(60),
+            Timeout = TimeSpan.FromSeconds(100),
         };
     }
 
@@ -61,6 +61,9 @@ public sealed class BenchRunner : IAsyncDisposable
             {
                 await CreateConversationsAsync(Math.Max(_plan.MaxConcurrentTurns, 1), cancellationToken).ConfigureAwait(false);
             }
+
+            await WarmUpAsync(cancellationToken).ConfigureAwait(false);
+            await MeasureIdleAsync(cancellationToken).ConfigureAwait(false);
 
             foreach (var n in ours ? _plan.ChatLevels : _plan.BaselineChatLevels)
             {
@@ -105,7 +108,7 @@ public sealed class BenchRunner : IAsyncDisposable
         }
 
         StackStartMs = Stack.StartMs;
-        _api = new ChatApiClient(_http, new Uri(Stack.GraphqlUrl), GraphQLAuth.ApiKey(Stack.GraphqlApiKey), TimeSpan.FromSeconds(60));
+        _api = new ChatApiClient(_http, new Uri(Stack.GraphqlUrl), GraphQLAuth.ApiKey(Stack.GraphqlApiKey), TimeSpan.FromSeconds(90));
         _progress($"stack ready in {Stack.StartMs:0} ms (GraphQL {Stack.GraphqlUrl}, Events {Stack.EventsHttpUrl}, Bedrock {Stack.BedrockUrl})");
     }
 
@@ -137,6 +140,9 @@ public sealed class BenchRunner : IAsyncDisposable
         {
             await _workerPart.DisposeAsync().ConfigureAwait(false);
             _workerPart = null;
+
+            // Long polls the stopped Worker abandoned may still take messages in the SQS emulator until their wait ends.
+            await Task.Delay(WorkerService.LongPollWait + TimeSpan.FromMilliseconds(500)).ConfigureAwait(false);
         }
     }
 
@@ -154,6 +160,37 @@ public sealed class BenchRunner : IAsyncDisposable
             await WaitFinalAsync(result.ConversationId, result.AssistantMessageId, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
         }).ConfigureAwait(false);
         _conversations.AddRange(ids);
+    }
+
+    /// <summary>
+    /// A fresh Worker process compiles its code on first use (no ReadyToRun here): a few short answers first,
+    /// so the first measured level is not a JIT measurement.
+    /// </summary>
+    private async Task WarmUpAsync(CancellationToken cancellationToken)
+    {
+        var count = Math.Min(10, _conversations.Count);
+        await Parallel.ForEachAsync(_conversations.Take(count), new ParallelOptions { MaxDegreeOfParallelism = count, CancellationToken = cancellationToken }, async (conversationId, ct) =>
+        {
+            var result = await Api.SendMessageAsync(
+                new SendMessageInput { ConversationId = conversationId, Text = "Warm-up turn of the benchmark. [[ttft=0]] [[rate=1000]] [[tokens=60]]", ClientRequestId = NewRequestId() },
+                ct).ConfigureAwait(false);
+            await WaitFinalAsync(result.ConversationId, result.AssistantMessageId, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>The Worker's CPU while it has nothing to do (its pollers keep polling): part of every per-token figure.</summary>
+    private async Task MeasureIdleAsync(CancellationToken cancellationToken)
+    {
+        // Let the warm-up's last turns end and background tier-1 compilation settle first.
+        await Task.Delay(TimeSpan.FromSeconds(_plan.InProcess ? 0.2 : 2), cancellationToken).ConfigureAwait(false);
+        var before = await WorkerPart.StatsAsync(false, cancellationToken).ConfigureAwait(false);
+        var clock = Stopwatch.StartNew();
+        await Task.Delay(TimeSpan.FromSeconds(_plan.InProcess ? 0.5 : 3), cancellationToken).ConfigureAwait(false);
+        var after = await WorkerPart.StatsAsync(false, cancellationToken).ConfigureAwait(false);
+        var idle = Math.Round((after.CpuMs - before.CpuMs) / clock.Elapsed.TotalSeconds, 1);
+        double? jit = JitDelta(before, after) is { } j ? Math.Round(j / clock.Elapsed.TotalSeconds, 1) : null;
+        WorkerStartups[^1] = WorkerStartups[^1] with { IdleCpuMsPerSecond = idle, IdleJitCpuMsPerSecond = jit };
+        _progress(FormattableString.Invariant($"worker idle: {idle} ms CPU per second, of which background JIT {jit} ms"));
     }
 
     private async Task<Message?> WaitFinalAsync(string conversationId, string messageId, TimeSpan timeout, CancellationToken cancellationToken)
@@ -187,7 +224,11 @@ public sealed class BenchRunner : IAsyncDisposable
 
         public DateTimeOffset SentAt { get; set; }
 
+        public DateTimeOffset? AcceptedAt { get; set; }
+
         public DateTimeOffset? StopAt { get; set; }
+
+        public DateTimeOffset? StopAcceptedAt { get; set; }
 
         public string? MessageId { get; set; }
 
@@ -228,12 +269,25 @@ public sealed class BenchRunner : IAsyncDisposable
 
             // 3. Every conversation sends at once.
             var prompt = "explain how a streamed answer reaches every viewer of a conversation";
-            var sends = turns.Select(async turn =>
+            var ramp = workload == "fan-out" ? TimeSpan.Zero : TimeSpan.FromTicks(Math.Min(_plan.MaxSendRamp.Ticks, _plan.SendRampPerConversation.Ticks * conversations));
+            var rampStart = Stopwatch.StartNew();
+            using var inFlight = new SemaphoreSlim(_plan.MaxSendsInFlight);
+            var sends = turns.Select(async (turn, index) =>
             {
                 try
                 {
-                    turn.SentAt = DateTimeOffset.UtcNow;
-                    var result = await Api.SendMessageAsync(
+                    var due = TimeSpan.FromTicks(ramp.Ticks * index / Math.Max(1, conversations));
+                    if (due > rampStart.Elapsed)
+                    {
+                        await Task.Delay(due - rampStart.Elapsed, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    await inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    SendMessageResult result;
+                    try
+                    {
+                        turn.SentAt = DateTimeOffset.UtcNow;
+                        result = await Api.SendMessageAsync(
                         new SendMessageInput
                         {
                             ConversationId = turn.ConversationId,
@@ -241,6 +295,13 @@ public sealed class BenchRunner : IAsyncDisposable
                             ClientRequestId = NewRequestId(),
                         },
                         cancellationToken).ConfigureAwait(false);
+                        turn.AcceptedAt = DateTimeOffset.UtcNow;
+                    }
+                    finally
+                    {
+                        inFlight.Release();
+                    }
+
                     turn.MessageId = result.AssistantMessageId;
                     if (workload == "cancel")
                     {
@@ -255,10 +316,12 @@ public sealed class BenchRunner : IAsyncDisposable
 
             // 4. The memory probe samples the Worker in the middle of the answers.
             PartStats? workerMiddle = null;
+            var middleAt = DateTimeOffset.MinValue;
             if (memory)
             {
                 var middle = _plan.Pacing.TimeToFirstToken + TimeSpan.FromSeconds(_plan.Pacing.AnswerTokens / _plan.Pacing.TokensPerSecond / 2);
                 await Task.Delay(middle, cancellationToken).ConfigureAwait(false);
+                middleAt = DateTimeOffset.UtcNow;
                 workerMiddle = await WorkerPart.StatsAsync(true, cancellationToken).ConfigureAwait(false);
             }
 
@@ -296,8 +359,14 @@ public sealed class BenchRunner : IAsyncDisposable
             var added = new List<double>();
             var lag = new List<double>();
             var overhead = new List<double>();
+            var sendMs = new List<double>();
+            var acceptedToModel = new List<double>();
+            var acceptedToStarted = new List<double>();
+            var modelTtft = new List<double>();
             var cancelLast = new List<double>();
             var cancelTerminal = new List<double>();
+            var stopCall = new List<double>();
+            var stopAcceptedToLast = new List<double>();
             long events = 0, textEvents = 0, modelTokens = 0;
             int viewersChecked = 0, mismatches = 0, noTerminal = 0, gaps = 0, storedVsModel = 0, notFinal = 0;
             foreach (var turn in turns)
@@ -314,8 +383,22 @@ public sealed class BenchRunner : IAsyncDisposable
                     notFinal++;
                 }
 
+                if (turn.AcceptedAt is { } accepted)
+                {
+                    sendMs.Add((accepted - turn.SentAt).TotalMilliseconds);
+                    if (model is not null)
+                    {
+                        acceptedToModel.Add((model.ReceivedAt - accepted).TotalMilliseconds);
+                    }
+                }
+
                 if (model is not null)
                 {
+                    if (model.FirstTokenAt is { } ft)
+                    {
+                        modelTtft.Add((ft - model.ReceivedAt).TotalMilliseconds);
+                    }
+
                     modelTokens += model.Tokens;
                     if (message is { Status: MessageStatus.Completed } && message.Text != model.Text)
                     {
@@ -333,6 +416,11 @@ public sealed class BenchRunner : IAsyncDisposable
                     }
 
                     var trace = ViewerTrace.Parse(viewer.Events(), turn.MessageId);
+                    if (turn.AcceptedAt is { } acceptedAt && trace.TurnStartedAt is { } startedAt)
+                    {
+                        acceptedToStarted.Add((startedAt - acceptedAt).TotalMilliseconds);
+                    }
+
                     events += trace.Events;
                     textEvents += trace.TextEvents;
                     var bad = false;
@@ -380,6 +468,12 @@ public sealed class BenchRunner : IAsyncDisposable
 
                     if (turn.StopAt is { } stopAt)
                     {
+                        if (turn.StopAcceptedAt is { } stopAccepted)
+                        {
+                            stopCall.Add((stopAccepted - stopAt).TotalMilliseconds);
+                            stopAcceptedToLast.Add(trace.LastTextAt is { } lastText ? Math.Max(0, (lastText - stopAccepted).TotalMilliseconds) : 0);
+                        }
+
                         cancelLast.Add(trace.LastTextAt is { } last ? Math.Max(0, (last - stopAt).TotalMilliseconds) : 0);
                         if (trace.TerminalAt is { } terminal)
                         {
@@ -390,6 +484,20 @@ public sealed class BenchRunner : IAsyncDisposable
             }
 
             var answers = Math.Max(1, turns.Count(t => t.MessageId is not null));
+
+            // Memory is per answer being generated when the Worker was sampled (the Api path limits how many run at once).
+            var activeAtMiddle = models.Values.Count(m => m.ReceivedAt <= middleAt && (m.TokenEmittedAt.Length == 0 || m.TokenEmittedAt[^1] >= middleAt));
+            var peak = 0;
+            var running = 0;
+            foreach (var (_, delta) in models.Values
+                .Where(m => m.TokenEmittedAt.Length > 0)
+                .SelectMany(m => new[] { (m.ReceivedAt, 1), (m.TokenEmittedAt[^1], -1) })
+                .OrderBy(e => e.Item1).ThenBy(e => e.Item2))
+            {
+                running += delta;
+                peak = Math.Max(peak, running);
+            }
+
             var inbound = eventsAfter.InboundEvents - eventsBefore.InboundEvents;
             var outbound = eventsAfter.OutboundMessages - eventsBefore.OutboundMessages;
             var workerCpu = workerAfter.CpuMs - workerBefore.CpuMs;
@@ -400,11 +508,18 @@ public sealed class BenchRunner : IAsyncDisposable
                 Conversations = conversations,
                 ViewersPerConversation = viewersPerConversation,
                 DurationMs = Math.Round(duration.TotalMilliseconds),
+                SendRampMs = Math.Round(ramp.TotalMilliseconds),
                 AddedFirstTokenMs = Distribution.Of(added),
                 CharLagMs = Distribution.Of(lag),
                 RequestToFirstTextOverheadMs = Distribution.Of(overhead),
+                SendMessageMs = Distribution.Of(sendMs),
+                AcceptedToModelRequestMs = Distribution.Of(acceptedToModel),
+                AcceptedToTurnStartedMs = Distribution.Of(acceptedToStarted),
+                ModelTimeToFirstTokenMs = Distribution.Of(modelTtft),
                 CancelToLastTextMs = Distribution.Of(cancelLast),
                 CancelToTerminalMs = Distribution.Of(cancelTerminal),
+                StopGenerationCallMs = Distribution.Of(stopCall),
+                StopAcceptedToLastTextMs = Distribution.Of(stopAcceptedToLast),
                 EventsPerAnswerAtViewer = Math.Round((double)events / Math.Max(1, viewersChecked), 2),
                 TextEventsPerAnswerAtViewer = Math.Round((double)textEvents / Math.Max(1, viewersChecked), 2),
                 PublishRequestsPerAnswer = Math.Round((double)(eventsAfter.PublishRequests - eventsBefore.PublishRequests) / answers, 2),
@@ -412,15 +527,23 @@ public sealed class BenchRunner : IAsyncDisposable
                 OutboundMessagesPerAnswer = Math.Round((double)outbound / answers, 2),
                 OperationsPerAnswer = Math.Round((double)(inbound + outbound) / answers, 2),
                 ModelTokens = modelTokens,
+                PeakConcurrentAnswers = peak,
                 WorkerCpuMs = Math.Round(workerCpu),
                 WorkerCpuMsPer1000Tokens = modelTokens == 0 ? 0 : Math.Round(workerCpu / (modelTokens / 1000.0), 1),
+                // The tier-1 compiler thread can exit (its CPU then leaves /proc): a negative delta is unknown.
+                WorkerTieredJitCpuMs = JitDelta(workerBefore, workerAfter),
+                WorkerCpuMsPer1000TokensExcludingJit = modelTokens == 0 || JitDelta(workerBefore, workerAfter) is not { } jitDelta ? null
+                    : Math.Round((workerCpu - jitDelta) / (modelTokens / 1000.0), 1),
+                WorkerCpuMsPer1000TokensNetOfIdle = modelTokens == 0 || WorkerStartups[^1].IdleCpuMsPerSecond is not { } idleRate ? null
+                    : Math.Round(Math.Max(0, workerCpu - (idleRate * duration.TotalSeconds)) / (modelTokens / 1000.0), 1),
                 WorkerSeparate = WorkerPart.Separate,
                 StackCpuMs = Math.Round(stackAfter.CpuMs - stackBefore.CpuMs),
                 SidecarCpuMs = Math.Round(sidecarAfter - sidecarBefore),
                 LoadGeneratorCpuMs = Math.Round(selfAfter - selfBefore),
                 WallCpuCapacityMs = Math.Round(duration.TotalMilliseconds * Environment.ProcessorCount),
-                WorkerManagedBytesPerConversation = workerMiddle is null ? null : Math.Round((double)(workerMiddle.ManagedBytes - workerBefore.ManagedBytes) / conversations),
-                WorkerWorkingSetBytesPerConversation = workerMiddle is null ? null : Math.Round((double)(workerMiddle.WorkingSetBytes - workerBefore.WorkingSetBytes) / conversations),
+                ActiveAnswersAtMemorySample = workerMiddle is null ? null : activeAtMiddle,
+                WorkerManagedBytesPerConversation = workerMiddle is null ? null : Math.Round((double)(workerMiddle.ManagedBytes - workerBefore.ManagedBytes) / Math.Max(1, activeAtMiddle)),
+                WorkerWorkingSetBytesPerConversation = workerMiddle is null ? null : Math.Round((double)(workerMiddle.WorkingSetBytes - workerBefore.WorkingSetBytes) / Math.Max(1, activeAtMiddle)),
                 ViewersChecked = viewersChecked,
                 Mismatches = mismatches,
                 ViewersWithoutTerminal = noTerminal,
@@ -436,7 +559,7 @@ public sealed class BenchRunner : IAsyncDisposable
             }
 
             _progress(FormattableString.Invariant(
-                $"   first token +{result.AddedFirstTokenMs.P50:0.0}/{result.AddedFirstTokenMs.P99:0.0} ms, lag p50/p99 {result.CharLagMs.P50:0.0}/{result.CharLagMs.P99:0.0} ms, overhead p50 {result.RequestToFirstTextOverheadMs.P50:0.0} ms, {result.InboundEventsPerAnswer:0.#} events/answer, worker {result.WorkerCpuMsPer1000Tokens:0.#} ms CPU/1k tokens, mismatches {result.Mismatches}"));
+                $"   first token +{result.AddedFirstTokenMs.P50:0.0}/{result.AddedFirstTokenMs.P99:0.0} ms, lag p50/p99 {result.CharLagMs.P50:0.0}/{result.CharLagMs.P99:0.0} ms, overhead p50 {result.RequestToFirstTextOverheadMs.P50:0.0} ms (send {result.SendMessageMs.P50:0}, accepted→turn.started {result.AcceptedToTurnStartedMs.P50:0}, accepted→model {result.AcceptedToModelRequestMs.P50:0}), {result.InboundEventsPerAnswer:0.#} events/answer, peak {peak} answers at once, worker {result.WorkerCpuMsPer1000Tokens:0.#} ms CPU/1k tokens ({result.WorkerCpuMsPer1000TokensExcludingJit:0.#} without background JIT), mismatches {result.Mismatches}"));
             return result;
         }
         finally
@@ -444,6 +567,9 @@ public sealed class BenchRunner : IAsyncDisposable
             await Parallel.ForEachAsync(turns.SelectMany(t => t.Viewers), new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (viewer, _) => await viewer.DisposeAsync().ConfigureAwait(false)).ConfigureAwait(false);
         }
     }
+
+    private static double? JitDelta(PartStats before, PartStats after) =>
+        after.TieredJitCpuMs is { } a && before.TieredJitCpuMs is { } b && a >= b ? a - b : null;
 
     /// <summary>Waits for the first text at the turn's first viewer, then stops the answer.</summary>
     private async Task CancelMidAnswerAsync(Turn turn, CancellationToken cancellationToken)
@@ -458,6 +584,7 @@ public sealed class BenchRunner : IAsyncDisposable
         await Task.Delay(_plan.CancelAfterFirstText, cancellationToken).ConfigureAwait(false);
         turn.StopAt = DateTimeOffset.UtcNow;
         await Api.StopGenerationAsync(new StopGenerationInput { ConversationId = turn.ConversationId, MessageId = turn.MessageId! }, cancellationToken).ConfigureAwait(false);
+        turn.StopAcceptedAt = DateTimeOffset.UtcNow;
     }
 
     private Task<PartStats> StackPartStatsAsync(CancellationToken cancellationToken) =>

@@ -25,6 +25,9 @@ public sealed class ViewerTrace
 
     public string? TerminalType { get; private set; }
 
+    /// <summary>When <c>turn.started</c> arrived (the Worker claimed the turn and announced it).</summary>
+    public DateTimeOffset? TurnStartedAt { get; private set; }
+
     /// <summary>The text assembled strictly from the events' offsets (no snapshot repair).</summary>
     public string Text { get; private set; } = "";
 
@@ -79,6 +82,9 @@ public sealed class ViewerTrace
                         trace.Gap = true;
                     }
 
+                    break;
+                case StreamEventTypes.TurnStarted:
+                    trace.TurnStartedAt ??= e.At;
                     break;
                 case StreamEventTypes.TurnCompleted or StreamEventTypes.TurnCancelled or StreamEventTypes.TurnFailed:
                     trace.TerminalAt ??= e.At;

@@ -17,6 +17,9 @@ public sealed record WorkloadResult
 
     public double DurationMs { get; init; }
 
+    /// <summary>The sends of the run were spread evenly over this window (0 = all at once).</summary>
+    public double SendRampMs { get; init; }
+
     /// <summary>First text at a viewer − first token flushed by the model.</summary>
     public Distribution AddedFirstTokenMs { get; init; } = new();
 
@@ -26,8 +29,26 @@ public sealed record WorkloadResult
     /// <summary>First text at a viewer − sendMessage call, minus the model's own time to first token.</summary>
     public Distribution RequestToFirstTextOverheadMs { get; init; } = new();
 
+    /// <summary>Where the overhead goes (1): the sendMessage round trip (GraphQL endpoint → Api → DynamoDB, SQS).</summary>
+    public Distribution SendMessageMs { get; init; } = new();
+
+    /// <summary>Where the overhead goes (2): sendMessage answered → the Worker's model request reached Bedrock (SQS, event-source mapping, claim, history).</summary>
+    public Distribution AcceptedToModelRequestMs { get; init; } = new();
+
+    /// <summary>Where the overhead goes (2a): sendMessage answered → turn.started at a viewer (SQS, mapping, Runtime API, claim, first publish).</summary>
+    public Distribution AcceptedToTurnStartedMs { get; init; } = new();
+
+    /// <summary>Where the overhead goes (3): the model's own time to first token as the emulator measured it (not overhead).</summary>
+    public Distribution ModelTimeToFirstTokenMs { get; init; } = new();
+
     /// <summary>Cancel only: stopGeneration call → last text event at a viewer (0 when no text arrived after the call).</summary>
     public Distribution CancelToLastTextMs { get; init; } = new();
+
+    /// <summary>Cancel only: the stopGeneration round trip (GraphQL → Api → DynamoDB).</summary>
+    public Distribution StopGenerationCallMs { get; init; } = new();
+
+    /// <summary>Cancel only: stopGeneration answered → last text event at a viewer (the Worker noticing: cancel poll 250 ms).</summary>
+    public Distribution StopAcceptedToLastTextMs { get; init; } = new();
 
     /// <summary>Cancel only: stopGeneration call → turn.cancelled at a viewer.</summary>
     public Distribution CancelToTerminalMs { get; init; } = new();
@@ -49,9 +70,21 @@ public sealed record WorkloadResult
 
     public long ModelTokens { get; init; }
 
+    /// <summary>Most model answers streaming at the same moment (from the emulator's request and last-token times).</summary>
+    public int PeakConcurrentAnswers { get; init; }
+
     public double WorkerCpuMs { get; init; }
 
     public double WorkerCpuMsPer1000Tokens { get; init; }
+
+    /// <summary>As <see cref="WorkerCpuMsPer1000Tokens"/>, minus the idle Worker's CPU rate × the run's wall time (pollers of the local Lambda hosting; a Lambda sandbox is frozen when idle).</summary>
+    public double? WorkerCpuMsPer1000TokensNetOfIdle { get; init; }
+
+    /// <summary>Of <see cref="WorkerCpuMs"/>, the runtime's background tier-1 JIT (a young process compiling its hot code).</summary>
+    public double? WorkerTieredJitCpuMs { get; init; }
+
+    /// <summary>Worker CPU without the background JIT, per 1,000 tokens: the steady-state cost.</summary>
+    public double? WorkerCpuMsPer1000TokensExcludingJit { get; init; }
 
     /// <summary>True when the Worker ran in its own process (else the CPU is the whole benchmark process).</summary>
     public bool WorkerSeparate { get; init; }
@@ -65,7 +98,10 @@ public sealed record WorkloadResult
 
     public double WallCpuCapacityMs { get; init; }
 
-    /// <summary>Memory workload only: Worker managed heap growth (after full GCs) ÷ active conversations.</summary>
+    /// <summary>Memory workload only: answers the model was streaming when the Worker was sampled.</summary>
+    public int? ActiveAnswersAtMemorySample { get; init; }
+
+    /// <summary>Memory workload only: Worker managed heap growth (after full GCs) ÷ answers active at the sample.</summary>
     public double? WorkerManagedBytesPerConversation { get; init; }
 
     public double? WorkerWorkingSetBytesPerConversation { get; init; }
@@ -90,7 +126,14 @@ public sealed record WorkloadResult
 }
 
 /// <summary>Worker start-up, one per Worker process started.</summary>
-public sealed record WorkerStartup(string Strategy, double EntryToFirstPollMs, double? ProcessStartToFirstPollMs, bool Separate);
+public sealed record WorkerStartup(string Strategy, double EntryToFirstPollMs, double? ProcessStartToFirstPollMs, bool Separate)
+{
+    /// <summary>CPU the idle Worker burns per second (pollers long-polling SQS and the Runtime API), measured after the warm-up.</summary>
+    public double? IdleCpuMsPerSecond { get; init; }
+
+    /// <summary>Of the idle CPU, the background tier-1 JIT (ms per second).</summary>
+    public double? IdleJitCpuMsPerSecond { get; init; }
+}
 
 /// <summary>Everything one benchmark run produced (bench/results/&lt;run&gt;.json).</summary>
 public sealed record BenchReport

@@ -13,37 +13,47 @@ public static class MarkdownReport
         Line(md, $"# Benchmark run {report.RunId} ({report.Mode})");
         Line(md, "");
         Line(md, $"`{report.Command}` — {report.StartedAt:yyyy-MM-dd HH:mm} UTC, {report.DurationSeconds:0} s, {report.Machine["processors"]} cores, {report.Machine["os"]}.");
-        Line(md, $"Model: {report.Settings["model"]}. Local stack start {report.StackStartMs:0} ms.");
+        Line(md, $"Model: {report.Settings["model"]}. Local stack start {report.StackStartMs:0} ms. Load average (1/5/15 min) at start {report.Machine["loadAverageAtStart"]}, at end {report.Machine["loadAverageAtEnd"]} — other processes on this shared machine compete for the same cores.");
         Line(md, "");
         Line(md, "## Results");
         Line(md, "");
-        Line(md, "| strategy | workload | conv. | viewers/conv. | added first token p50 / p99 (ms) | char lag p50 / p99 (ms) | request→first text overhead p50 / p99 (ms) | events / answer | publishes / answer | AppSync ops / answer | Worker CPU ms / 1k tokens | mismatches |");
+        Line(md, "| strategy | workload | conv. | viewers/conv. | added first token p50 / p99 (ms) | char lag p50 / p99 (ms) | request→first text overhead p50 / p99 (ms) | events / answer | publishes / answer | AppSync ops / answer | Worker CPU ms / 1k tokens (without background JIT) | mismatches |");
         Line(md, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in report.Results)
         {
-            Line(md, $"| {r.Strategy} | {r.Workload} | {r.Conversations} | {r.ViewersPerConversation} | {r.AddedFirstTokenMs.P50:0.0} / {r.AddedFirstTokenMs.P99:0.0} | {r.CharLagMs.P50:0.0} / {r.CharLagMs.P99:0.0} | {r.RequestToFirstTextOverheadMs.P50:0.0} / {r.RequestToFirstTextOverheadMs.P99:0.0} | {r.InboundEventsPerAnswer:0.#} | {r.PublishRequestsPerAnswer:0.#} | {r.OperationsPerAnswer:0.#} | {r.WorkerCpuMsPer1000Tokens:0.#} | {r.Mismatches} |");
+            Line(md, $"| {r.Strategy} | {r.Workload} | {r.Conversations} | {r.ViewersPerConversation} | {r.AddedFirstTokenMs.P50:0.0} / {r.AddedFirstTokenMs.P99:0.0} | {r.CharLagMs.P50:0.0} / {r.CharLagMs.P99:0.0} | {r.RequestToFirstTextOverheadMs.P50:0.0} / {r.RequestToFirstTextOverheadMs.P99:0.0} | {r.InboundEventsPerAnswer:0.#} | {r.PublishRequestsPerAnswer:0.#} | {r.OperationsPerAnswer:0.#} | {r.WorkerCpuMsPer1000Tokens:0.#} ({r.WorkerCpuMsPer1000TokensExcludingJit:0.#}) | {r.Mismatches} |");
         }
 
         Line(md, "");
         Line(md, "CPU over each run (ms of CPU time; capacity = wall time × cores):");
         Line(md, "");
-        Line(md, "| strategy | workload | conv. × viewers | wall (ms) | Worker | stack (Api, Events + Bedrock emulators) | Node sidecar (DynamoDB, SQS, GraphQL) | load generator | capacity | model tokens |");
-        Line(md, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        Line(md, "| strategy | workload | conv. × viewers | wall (ms) | Worker (of which background JIT) | stack (Api, Events + Bedrock emulators) | Node sidecar (DynamoDB, SQS, GraphQL) | load generator | capacity | model tokens | peak answers at once |");
+        Line(md, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in report.Results)
         {
-            Line(md, $"| {r.Strategy} | {r.Workload} | {r.Conversations} × {r.ViewersPerConversation} | {r.DurationMs:0} | {r.WorkerCpuMs:0} | {r.StackCpuMs:0} | {r.SidecarCpuMs:0} | {r.LoadGeneratorCpuMs:0} | {r.WallCpuCapacityMs:0} | {r.ModelTokens} |");
+            Line(md, $"| {r.Strategy} | {r.Workload} | {r.Conversations} × {r.ViewersPerConversation} | {r.DurationMs:0} | {r.WorkerCpuMs:0} ({r.WorkerTieredJitCpuMs:0}) | {r.StackCpuMs:0} | {r.SidecarCpuMs:0} | {r.LoadGeneratorCpuMs:0} | {r.WallCpuCapacityMs:0} | {r.ModelTokens} | {r.PeakConcurrentAnswers} |");
+        }
+
+        Line(md, "");
+        Line(md, "Where the request-to-first-text time goes (p50 / p99, ms): sendMessage round trip; sendMessage answered → the Worker's model request; the model's own time to first token; first token → first text at a viewer:");
+        Line(md, "");
+        Line(md, "| strategy | workload | conv. × viewers | sends spread over (ms) | sendMessage | accepted → turn.started at viewer | accepted → model request | model TTFT | first token → viewer |");
+        Line(md, "|---|---|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in report.Results)
+        {
+            Line(md, $"| {r.Strategy} | {r.Workload} | {r.Conversations} × {r.ViewersPerConversation} | {r.SendRampMs:0} | {r.SendMessageMs.P50:0} / {r.SendMessageMs.P99:0} | {r.AcceptedToTurnStartedMs.P50:0} / {r.AcceptedToTurnStartedMs.P99:0} | {r.AcceptedToModelRequestMs.P50:0} / {r.AcceptedToModelRequestMs.P99:0} | {r.ModelTimeToFirstTokenMs.P50:0} / {r.ModelTimeToFirstTokenMs.P99:0} | {r.AddedFirstTokenMs.P50:0.0} / {r.AddedFirstTokenMs.P99:0.0} |");
         }
 
         if (report.Results.FirstOrDefault(r => r.Workload == "cancel") is { } cancel)
         {
             Line(md, "");
-            Line(md, $"Cancel ({cancel.Conversations} conversations × {cancel.ViewersPerConversation} viewers): stopGeneration → last text event p50 {cancel.CancelToLastTextMs.P50:0} ms, p99 {cancel.CancelToLastTextMs.P99:0} ms, max {cancel.CancelToLastTextMs.Max:0} ms; → turn.cancelled p50 {cancel.CancelToTerminalMs.P50:0} ms, p99 {cancel.CancelToTerminalMs.P99:0} ms.");
+            Line(md, $"Cancel ({cancel.Conversations} conversations × {cancel.ViewersPerConversation} viewers): stopGeneration → last text event p50 {cancel.CancelToLastTextMs.P50:0} ms, p99 {cancel.CancelToLastTextMs.P99:0} ms, max {cancel.CancelToLastTextMs.Max:0} ms; → turn.cancelled p50 {cancel.CancelToTerminalMs.P50:0} ms, p99 {cancel.CancelToTerminalMs.P99:0} ms. Split: the stopGeneration round trip p50 {cancel.StopGenerationCallMs.P50:0} ms, p99 {cancel.StopGenerationCallMs.P99:0} ms; answered → last text event p50 {cancel.StopAcceptedToLastTextMs.P50:0} ms, p99 {cancel.StopAcceptedToLastTextMs.P99:0} ms.");
         }
 
         if (report.Results.FirstOrDefault(r => r.Workload == "memory") is { } memory)
         {
             Line(md, "");
-            Line(md, $"Memory ({memory.Conversations} active conversations, Worker sampled mid-answer after a full GC): managed heap {Kb(memory.WorkerManagedBytesPerConversation)} KB per conversation, working set {Kb(memory.WorkerWorkingSetBytesPerConversation)} KB per conversation.");
+            Line(md, $"Memory ({memory.Conversations} conversations sent, {memory.ActiveAnswersAtMemorySample} answers streaming when the Worker was sampled mid-answer after a full GC): managed heap {Kb(memory.WorkerManagedBytesPerConversation)} KB per conversation, working set {Kb(memory.WorkerWorkingSetBytesPerConversation)} KB per conversation.");
         }
 
         if (report.WorkerStartups.Count > 0)
@@ -51,6 +61,8 @@ public static class MarkdownReport
             Line(md, "");
             Line(md, "Worker start-up to first poll (Runtime API `GET /next`): " + string.Join(", ", report.WorkerStartups.Select(s =>
                 FormattableString.Invariant($"{s.Strategy} {s.EntryToFirstPollMs:0.0} ms from the entry call") + (s.ProcessStartToFirstPollMs is { } p ? FormattableString.Invariant($" ({p:0} ms from process start)") : ""))) + ".");
+            Line(md, "");
+            Line(md, "Idle Worker CPU after the warm-up (ms per second, of which background tier-1 JIT): " + string.Join(", ", report.WorkerStartups.Select(s => FormattableString.Invariant($"{s.Strategy} {s.IdleCpuMsPerSecond:0.#} ({s.IdleJitCpuMsPerSecond:0.#})"))) + ".");
         }
 
         Line(md, "");
@@ -113,7 +125,7 @@ public static class MarkdownReport
         var scale = report.Results.FirstOrDefault(r => r.Strategy == "coalesced" && r.Workload == "chat" && r.Conversations == 1000);
         list.Add(("scale: 1,000 conversations", "lag p99 ≤ 150 ms, 0 mismatches", scale is null ? "not run (full mode only)" : F($"lag p99 {scale.CharLagMs.P99:0.0} ms, {scale.Mismatches} mismatches"), scale is null ? null : scale.CharLagMs.P99 <= 150 && scale.Mismatches == 0));
         var memory = report.Results.FirstOrDefault(r => r.Workload == "memory");
-        list.Add(("memory per active conversation", "≤ 64 KB", memory?.WorkerManagedBytesPerConversation is { } m ? F($"{m / 1024:0.0} KB managed ({memory.Conversations} conv.)") : "not measured", memory?.WorkerManagedBytesPerConversation is { } mm ? mm <= 64 * 1024 : null));
+        list.Add(("memory per active conversation", "≤ 64 KB", memory?.WorkerManagedBytesPerConversation is { } m ? F($"{m / 1024:0.0} KB managed ({memory.ActiveAnswersAtMemorySample} answers streaming)") : "not measured", memory?.WorkerManagedBytesPerConversation is { } mm ? mm <= 64 * 1024 : null));
         var cancel = report.Results.FirstOrDefault(r => r.Workload == "cancel");
         list.Add(("cancel: mutation → last text event", "p99 ≤ 300 ms", cancel is null ? "not run" : F($"p99 {cancel.CancelToLastTextMs.P99:0} ms"), cancel is null ? null : cancel.CancelToLastTextMs.P99 <= 300));
         var startup = report.WorkerStartups.FirstOrDefault();
