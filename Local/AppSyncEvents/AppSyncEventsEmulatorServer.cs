@@ -6,6 +6,7 @@ using AppSyncChat.Local.Signing;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Logging.Abstractions;
+using AppSyncChat.Aws.AppSyncEvents;
 
 namespace AppSyncChat.Local.AppSyncEvents;
 
@@ -47,10 +48,10 @@ public sealed class AppSyncEventsEmulatorServer : IAsyncDisposable
     public EmulatorStats Stats => _core.Stats;
 
     /// <summary><c>http://127.0.0.1:&lt;port&gt;/event</c>.</summary>
-    public Uri HttpPublishEndpoint => new(HttpBaseAddress, EmulatorWire.PublishPath);
+    public Uri HttpPublishEndpoint => new(HttpBaseAddress, EventsWireNames.PublishPath);
 
     /// <summary><c>ws://127.0.0.1:&lt;port&gt;/event/realtime</c>.</summary>
-    public Uri RealtimeEndpoint => new UriBuilder(HttpBaseAddress) { Scheme = "ws", Path = EmulatorWire.RealtimePath }.Uri;
+    public Uri RealtimeEndpoint => new UriBuilder(HttpBaseAddress) { Scheme = "ws", Path = EventsWireNames.RealtimePath }.Uri;
 
     public static async Task<AppSyncEventsEmulatorServer> StartAsync(AppSyncEventsEmulatorOptions options, CancellationToken cancellationToken)
     {
@@ -165,11 +166,11 @@ public sealed class AppSyncEventsEmulatorServer : IAsyncDisposable
         var path = context.Request.Path.Value ?? string.Empty;
         switch (path)
         {
-            case EmulatorWire.RealtimePath:
+            case EventsWireNames.RealtimePath:
                 return HandleWebSocketAsync(context);
-            case EmulatorWire.PublishPath when HttpMethods.IsPost(context.Request.Method):
+            case EventsWireNames.PublishPath when HttpMethods.IsPost(context.Request.Method):
                 return HandlePublishAsync(context);
-            case EmulatorWire.PublishPath when HttpMethods.IsOptions(context.Request.Method):
+            case EventsWireNames.PublishPath when HttpMethods.IsOptions(context.Request.Method):
                 AddCors(context.Response);
                 context.Response.StatusCode = StatusCodes.Status204NoContent;
                 return Task.CompletedTask;
@@ -184,22 +185,22 @@ public sealed class AppSyncEventsEmulatorServer : IAsyncDisposable
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
-            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, EmulatorWire.ErrorTypes.BadRequest, "This endpoint accepts WebSocket upgrades only.").ConfigureAwait(false);
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, EventsWireNames.ErrorTypes.BadRequest, "This endpoint accepts WebSocket upgrades only.").ConfigureAwait(false);
             return;
         }
 
         var protocols = context.WebSockets.WebSocketRequestedProtocols;
-        if (!protocols.Contains(EmulatorWire.Subprotocol, StringComparer.Ordinal))
+        if (!protocols.Contains(EventsWireNames.Subprotocol, StringComparer.Ordinal))
         {
-            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, EmulatorWire.ErrorTypes.BadRequest,
-                $"The WebSocket must offer the '{EmulatorWire.Subprotocol}' subprotocol.").ConfigureAwait(false);
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, EventsWireNames.ErrorTypes.BadRequest,
+                $"The WebSocket must offer the '{EventsWireNames.Subprotocol}' subprotocol.").ConfigureAwait(false);
             return;
         }
 
         var connectHeaders = ReadConnectHeaders(context.Request, protocols);
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
-            SubProtocol = EmulatorWire.Subprotocol,
+            SubProtocol = EventsWireNames.Subprotocol,
             KeepAliveInterval = TimeSpan.Zero,
         }).ConfigureAwait(false);
         // Connections end when the client leaves or the emulator stops (so shutdown never waits on open sockets).
@@ -210,12 +211,12 @@ public sealed class AppSyncEventsEmulatorServer : IAsyncDisposable
     /// <summary>The connect auth: the base64url JSON of the <c>header-</c> subprotocol, else the upgrade request's own headers.</summary>
     private static Dictionary<string, string>? ReadConnectHeaders(HttpRequest request, IList<string> protocols)
     {
-        var header = protocols.FirstOrDefault(p => p.StartsWith(EmulatorWire.HeaderSubprotocolPrefix, StringComparison.Ordinal));
+        var header = protocols.FirstOrDefault(p => p.StartsWith(EventsWireNames.HeaderSubprotocolPrefix, StringComparison.Ordinal));
         if (header is not null)
         {
             try
             {
-                var encoded = header[EmulatorWire.HeaderSubprotocolPrefix.Length..].TrimEnd('=').Replace('+', '-').Replace('/', '_');
+                var encoded = header[EventsWireNames.HeaderSubprotocolPrefix.Length..].TrimEnd('=').Replace('+', '-').Replace('/', '_');
                 using var doc = JsonDocument.Parse(Base64Url.DecodeFromChars(encoded));
                 return EmulatorCore.ReadHeaderObject(doc.RootElement);
             }
@@ -240,7 +241,7 @@ public sealed class AppSyncEventsEmulatorServer : IAsyncDisposable
         var ct = context.RequestAborted;
         if (context.Request.ContentLength > _core.Options.MaxRequestBytes)
         {
-            await WriteErrorAsync(context, StatusCodes.Status413PayloadTooLarge, EmulatorWire.ErrorTypes.BadRequest, $"The request exceeds {_core.Options.MaxRequestBytes} bytes.").ConfigureAwait(false);
+            await WriteErrorAsync(context, StatusCodes.Status413PayloadTooLarge, EventsWireNames.ErrorTypes.BadRequest, $"The request exceeds {_core.Options.MaxRequestBytes} bytes.").ConfigureAwait(false);
             return;
         }
 
@@ -251,13 +252,13 @@ public sealed class AppSyncEventsEmulatorServer : IAsyncDisposable
         }
         catch (BadHttpRequestException ex)
         {
-            await WriteErrorAsync(context, ex.StatusCode, EmulatorWire.ErrorTypes.BadRequest, ex.Message).ConfigureAwait(false);
+            await WriteErrorAsync(context, ex.StatusCode, EventsWireNames.ErrorTypes.BadRequest, ex.Message).ConfigureAwait(false);
             return;
         }
 
         if (request.Body.Length > _core.Options.MaxRequestBytes)
         {
-            await WriteErrorAsync(context, StatusCodes.Status413PayloadTooLarge, EmulatorWire.ErrorTypes.BadRequest, $"The request exceeds {_core.Options.MaxRequestBytes} bytes.").ConfigureAwait(false);
+            await WriteErrorAsync(context, StatusCodes.Status413PayloadTooLarge, EventsWireNames.ErrorTypes.BadRequest, $"The request exceeds {_core.Options.MaxRequestBytes} bytes.").ConfigureAwait(false);
             return;
         }
 
@@ -268,7 +269,7 @@ public sealed class AppSyncEventsEmulatorServer : IAsyncDisposable
         }
         catch (JsonException)
         {
-            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, EmulatorWire.ErrorTypes.BadRequest, "The body is not valid JSON.").ConfigureAwait(false);
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, EventsWireNames.ErrorTypes.BadRequest, "The body is not valid JSON.").ConfigureAwait(false);
             return;
         }
 
@@ -279,7 +280,7 @@ public sealed class AppSyncEventsEmulatorServer : IAsyncDisposable
             var normalized = EmulatorChannels.NormalizePublish(channel);
             if (normalized is null)
             {
-                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, EmulatorWire.ErrorTypes.BadRequest,
+                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, EventsWireNames.ErrorTypes.BadRequest,
                     $"Invalid channel '{channel}': publish needs a concrete channel of 1–5 segments of 1–50 [A-Za-z0-9-] (no wildcard).").ConfigureAwait(false);
                 return;
             }
@@ -287,7 +288,7 @@ public sealed class AppSyncEventsEmulatorServer : IAsyncDisposable
             var ns = _core.FindNamespace(normalized);
             if (ns is null)
             {
-                await WriteErrorAsync(context, StatusCodes.Status404NotFound, EmulatorWire.ErrorTypes.ResourceNotFound,
+                await WriteErrorAsync(context, StatusCodes.Status404NotFound, EventsWireNames.ErrorTypes.ResourceNotFound,
                     $"Channel namespace '{EmulatorChannels.NamespaceOf(normalized)}' does not exist.").ConfigureAwait(false);
                 return;
             }
@@ -302,7 +303,7 @@ public sealed class AppSyncEventsEmulatorServer : IAsyncDisposable
 
             if (!EmulatorCore.TryReadEvents(root, out var events, out var eventsError))
             {
-                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, EmulatorWire.ErrorTypes.BadRequest, eventsError).ConfigureAwait(false);
+                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, EventsWireNames.ErrorTypes.BadRequest, eventsError).ConfigureAwait(false);
                 return;
             }
 

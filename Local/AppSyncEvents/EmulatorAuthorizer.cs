@@ -1,5 +1,6 @@
 using System.Text;
 using AppSyncChat.Local.Signing;
+using AppSyncChat.Aws.AppSyncEvents;
 
 namespace AppSyncChat.Local.AppSyncEvents;
 
@@ -9,7 +10,7 @@ internal readonly record struct AuthResult(bool Allowed, EventsAuthMode? Mode, s
     public static AuthResult Allow(EventsAuthMode mode) => new(true, mode, null, null);
 
     public static AuthResult Deny(string message, EventsAuthMode? mode = null) =>
-        new(false, mode, EmulatorWire.ErrorTypes.Unauthorized, message);
+        new(false, mode, EventsWireNames.ErrorTypes.Unauthorized, message);
 }
 
 /// <summary>
@@ -33,7 +34,7 @@ internal sealed class EmulatorAuthorizer
         {
             Credentials = options.Credentials,
             Region = options.Region,
-            Service = EmulatorWire.SigningService,
+            Service = EventsWireNames.SigningService,
             TimeProvider = options.TimeProvider,
         });
     }
@@ -86,7 +87,7 @@ internal sealed class EmulatorAuthorizer
 
     /// <summary>A SigV4 request for AppSync's WebSocket recipe: <c>POST /event</c>, the headers of the authorization object, the operation body.</summary>
     public static SigV4Request WebSocketRecipe(IReadOnlyDictionary<string, string> headers, string body) =>
-        new("POST", EmulatorWire.PublishPath, headers, Encoding.UTF8.GetBytes(body));
+        new("POST", EventsWireNames.PublishPath, headers, Encoding.UTF8.GetBytes(body));
 
     public static string WireName(EventsAuthMode mode) => mode switch
     {

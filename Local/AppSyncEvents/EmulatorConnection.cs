@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json;
 using System.Threading.Channels;
+using AppSyncChat.Aws.AppSyncEvents;
 
 namespace AppSyncChat.Local.AppSyncEvents;
 
@@ -195,7 +196,7 @@ internal sealed class EmulatorConnection
 
                     if (message.WrittenCount + result.Count > _core.Options.MaxRequestBytes)
                     {
-                        Control(EmulatorWire.ErrorFrame(EmulatorWire.Types.Error, null, EmulatorWire.ErrorTypes.LimitExceeded,
+                        Control(EmulatorWire.ErrorFrame(EventsWireNames.MessageTypes.Error, null, EventsWireNames.ErrorTypes.LimitExceeded,
                             $"Message exceeds {_core.Options.MaxRequestBytes} bytes."));
                         CloseAfterDrain(WebSocketCloseStatus.MessageTooBig, "Message too big");
                         return;
@@ -227,7 +228,7 @@ internal sealed class EmulatorConnection
         }
         catch (JsonException)
         {
-            Control(EmulatorWire.ErrorFrame(EmulatorWire.Types.Error, null, EmulatorWire.ErrorTypes.InvalidInput, "The message is not valid JSON."));
+            Control(EmulatorWire.ErrorFrame(EventsWireNames.MessageTypes.Error, null, EventsWireNames.ErrorTypes.InvalidInput, "The message is not valid JSON."));
             return true;
         }
 
@@ -240,39 +241,39 @@ internal sealed class EmulatorConnection
             if (!_connectAuth.Allowed)
             {
                 // The handshake's auth failed: answer the first frame with connection_error and close.
-                Control(EmulatorWire.ErrorFrame(EmulatorWire.Types.ConnectionError, null, _connectAuth.ErrorType!, _connectAuth.Message!));
+                Control(EmulatorWire.ErrorFrame(EventsWireNames.MessageTypes.ConnectionError, null, _connectAuth.ErrorType!, _connectAuth.Message!));
                 CloseAfterDrain(WebSocketCloseStatus.NormalClosure, "Unauthorized");
                 return false;
             }
 
             switch (type)
             {
-                case EmulatorWire.Types.ConnectionInit:
+                case EventsWireNames.MessageTypes.ConnectionInit:
                     if (!_initialized)
                     {
                         _initialized = true;
                         Control(EmulatorWire.Frame(w =>
                         {
-                            w.WriteString("type", EmulatorWire.Types.ConnectionAck);
+                            w.WriteString("type", EventsWireNames.MessageTypes.ConnectionAck);
                             w.WriteNumber("connectionTimeoutMs", _core.Options.ConnectionTimeoutMs);
                         }));
                         startKeepAlive();
                     }
 
                     return true;
-                case EmulatorWire.Types.Subscribe:
+                case EventsWireNames.MessageTypes.Subscribe:
                     startKeepAlive();
                     Subscribe(frame, id);
                     return true;
-                case EmulatorWire.Types.Unsubscribe:
+                case EventsWireNames.MessageTypes.Unsubscribe:
                     Unsubscribe(id);
                     return true;
-                case EmulatorWire.Types.Publish:
+                case EventsWireNames.MessageTypes.Publish:
                     startKeepAlive();
                     Publish(frame, id);
                     return true;
                 default:
-                    Control(EmulatorWire.ErrorFrame(EmulatorWire.Types.Error, id, EmulatorWire.ErrorTypes.UnsupportedOperation,
+                    Control(EmulatorWire.ErrorFrame(EventsWireNames.MessageTypes.Error, id, EventsWireNames.ErrorTypes.UnsupportedOperation,
                         type is null ? "The message has no 'type'." : $"Unsupported message type '{type}'."));
                     return true;
             }
@@ -281,17 +282,17 @@ internal sealed class EmulatorConnection
 
     private void Subscribe(JsonElement frame, string? id)
     {
-        const string errorType = EmulatorWire.Types.SubscribeError;
+        const string errorType = EventsWireNames.MessageTypes.SubscribeError;
         if (!EmulatorChannels.IsOperationId(id))
         {
-            Control(EmulatorWire.ErrorFrame(errorType, id, EmulatorWire.ErrorTypes.BadRequest, "'id' must match ^[a-zA-Z0-9-_+]{1,128}$."));
+            Control(EmulatorWire.ErrorFrame(errorType, id, EventsWireNames.ErrorTypes.BadRequest, "'id' must match ^[a-zA-Z0-9-_+]{1,128}$."));
             return;
         }
 
         var channel = frame.TryGetProperty("channel", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
         if (!EmulatorChannels.TryParseSubscribe(channel, out var normalized, out var wildcardPrefix))
         {
-            Control(EmulatorWire.ErrorFrame(errorType, id, EmulatorWire.ErrorTypes.BadRequest,
+            Control(EmulatorWire.ErrorFrame(errorType, id, EventsWireNames.ErrorTypes.BadRequest,
                 $"Invalid channel '{channel}': 1–5 segments of 1–50 [A-Za-z0-9-] (no leading or trailing '-'), optionally ending in '/*'."));
             return;
         }
@@ -299,7 +300,7 @@ internal sealed class EmulatorConnection
         var ns = _core.FindNamespace(normalized);
         if (ns is null)
         {
-            Control(EmulatorWire.ErrorFrame(errorType, id, EmulatorWire.ErrorTypes.ResourceNotFound, $"Channel namespace '{EmulatorChannels.NamespaceOf(normalized)}' does not exist."));
+            Control(EmulatorWire.ErrorFrame(errorType, id, EventsWireNames.ErrorTypes.ResourceNotFound, $"Channel namespace '{EmulatorChannels.NamespaceOf(normalized)}' does not exist."));
             return;
         }
 
@@ -319,13 +320,13 @@ internal sealed class EmulatorConnection
         {
             if (_subscriptions.ContainsKey(id!))
             {
-                Control(EmulatorWire.ErrorFrame(errorType, id, EmulatorWire.ErrorTypes.BadRequest, $"A subscription with id '{id}' already exists on this connection."));
+                Control(EmulatorWire.ErrorFrame(errorType, id, EventsWireNames.ErrorTypes.BadRequest, $"A subscription with id '{id}' already exists on this connection."));
                 return;
             }
 
             if (_subscriptions.Count >= _core.Options.MaxSubscriptionsPerConnection)
             {
-                Control(EmulatorWire.ErrorFrame(errorType, id, EmulatorWire.ErrorTypes.MaxSubscriptionsReached,
+                Control(EmulatorWire.ErrorFrame(errorType, id, EventsWireNames.ErrorTypes.MaxSubscriptionsReached,
                     $"A connection may hold at most {_core.Options.MaxSubscriptionsPerConnection} subscriptions."));
                 return;
             }
@@ -337,7 +338,7 @@ internal sealed class EmulatorConnection
         // Acknowledge before the subscription can receive data, so subscribe_success precedes its first data frame.
         Control(EmulatorWire.Frame(w =>
         {
-            w.WriteString("type", EmulatorWire.Types.SubscribeSuccess);
+            w.WriteString("type", EventsWireNames.MessageTypes.SubscribeSuccess);
             w.WriteString("id", id);
         }));
         _core.Broker.Add(subscription);
@@ -356,24 +357,24 @@ internal sealed class EmulatorConnection
 
         if (subscription is null)
         {
-            Control(EmulatorWire.ErrorFrame(EmulatorWire.Types.UnsubscribeError, id, EmulatorWire.ErrorTypes.UnknownOperation, $"Unknown operation id {id}"));
+            Control(EmulatorWire.ErrorFrame(EventsWireNames.MessageTypes.UnsubscribeError, id, EventsWireNames.ErrorTypes.UnknownOperation, $"Unknown operation id {id}"));
             return;
         }
 
         _core.Broker.Remove(subscription);
         Control(EmulatorWire.Frame(w =>
         {
-            w.WriteString("type", EmulatorWire.Types.UnsubscribeSuccess);
+            w.WriteString("type", EventsWireNames.MessageTypes.UnsubscribeSuccess);
             w.WriteString("id", id);
         }));
     }
 
     private void Publish(JsonElement frame, string? id)
     {
-        const string errorType = EmulatorWire.Types.PublishError;
+        const string errorType = EventsWireNames.MessageTypes.PublishError;
         if (!EmulatorChannels.IsOperationId(id))
         {
-            Control(EmulatorWire.ErrorFrame(errorType, id, EmulatorWire.ErrorTypes.BadRequest, "'id' must match ^[a-zA-Z0-9-_+]{1,128}$."));
+            Control(EmulatorWire.ErrorFrame(errorType, id, EventsWireNames.ErrorTypes.BadRequest, "'id' must match ^[a-zA-Z0-9-_+]{1,128}$."));
             return;
         }
 
@@ -381,7 +382,7 @@ internal sealed class EmulatorConnection
         var normalized = EmulatorChannels.NormalizePublish(channel);
         if (normalized is null)
         {
-            Control(EmulatorWire.ErrorFrame(errorType, id, EmulatorWire.ErrorTypes.BadRequest,
+            Control(EmulatorWire.ErrorFrame(errorType, id, EventsWireNames.ErrorTypes.BadRequest,
                 $"Invalid channel '{channel}': publish needs a concrete channel of 1–5 segments (no wildcard)."));
             return;
         }
@@ -389,13 +390,13 @@ internal sealed class EmulatorConnection
         var ns = _core.FindNamespace(normalized);
         if (ns is null)
         {
-            Control(EmulatorWire.ErrorFrame(errorType, id, EmulatorWire.ErrorTypes.ResourceNotFound, $"Channel namespace '{EmulatorChannels.NamespaceOf(normalized)}' does not exist."));
+            Control(EmulatorWire.ErrorFrame(errorType, id, EventsWireNames.ErrorTypes.ResourceNotFound, $"Channel namespace '{EmulatorChannels.NamespaceOf(normalized)}' does not exist."));
             return;
         }
 
         if (!EmulatorCore.TryReadEvents(frame, out var events, out var eventsError))
         {
-            Control(EmulatorWire.ErrorFrame(errorType, id, EmulatorWire.ErrorTypes.BadRequest, eventsError));
+            Control(EmulatorWire.ErrorFrame(errorType, id, EventsWireNames.ErrorTypes.BadRequest, eventsError));
             return;
         }
 
@@ -414,7 +415,7 @@ internal sealed class EmulatorConnection
         var results = _core.Broker.Publish(normalized, events);
         Control(EmulatorWire.Frame(w =>
         {
-            w.WriteString("type", EmulatorWire.Types.PublishSuccess);
+            w.WriteString("type", EventsWireNames.MessageTypes.PublishSuccess);
             w.WriteString("id", id);
             EmulatorCore.WritePublishResult(w, results);
         }));

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AppSyncChat.Aws.AppSyncEvents;
 
 namespace AppSyncChat.Local.AppSyncEvents;
 
@@ -58,9 +59,9 @@ internal sealed class EmulatorCore
             return false;
         }
 
-        if (events.Count > EmulatorWire.MaxEventsPerPublish)
+        if (events.Count > EventsWireNames.Limits.MaxEventsPerPublish)
         {
-            error = $"A publish carries at most {EmulatorWire.MaxEventsPerPublish} events; got {events.Count}.";
+            error = $"A publish carries at most {EventsWireNames.Limits.MaxEventsPerPublish} events; got {events.Count}.";
             return false;
         }
 

@@ -3,56 +3,20 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using AppSyncChat.Aws.AppSyncEvents;
 
 namespace AppSyncChat.Local.AppSyncEvents;
 
-/// <summary>Wire names and frame writers of the emulator (server side of aws-protocols.md §1).</summary>
+/// <summary>
+/// Frame writers of the emulator (server side of aws-protocols.md §1). Wire names and limits are the
+/// protocol's, shared with our clients in <see cref="EventsWireNames"/>; the official Amplify client
+/// checks them independently in the conformance tests.
+/// </summary>
 internal static class EmulatorWire
 {
-    public const string PublishPath = "/event";
-    public const string RealtimePath = "/event/realtime";
     public const string StatsPath = "/_emulator/stats";
-    public const string Subprotocol = "aws-appsync-event-ws";
-    public const string HeaderSubprotocolPrefix = "header-";
-    public const string SigningService = "appsync";
 
     public static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    public static class Types
-    {
-        public const string ConnectionInit = "connection_init";
-        public const string ConnectionAck = "connection_ack";
-        public const string ConnectionError = "connection_error";
-        public const string KeepAlive = "ka";
-        public const string Subscribe = "subscribe";
-        public const string SubscribeSuccess = "subscribe_success";
-        public const string SubscribeError = "subscribe_error";
-        public const string Data = "data";
-        public const string BroadcastError = "broadcast_error";
-        public const string Unsubscribe = "unsubscribe";
-        public const string UnsubscribeSuccess = "unsubscribe_success";
-        public const string UnsubscribeError = "unsubscribe_error";
-        public const string Publish = "publish";
-        public const string PublishSuccess = "publish_success";
-        public const string PublishError = "publish_error";
-        public const string Error = "error";
-    }
-
-    public static class ErrorTypes
-    {
-        public const string Unauthorized = "UnauthorizedException";
-        public const string BadRequest = "BadRequestException";
-        public const string MaxSubscriptionsReached = "MaxSubscriptionsReachedError";
-        public const string LimitExceeded = "LimitExceededError";
-        public const string ResourceNotFound = "ResourceNotFound";
-        public const string UnsupportedOperation = "UnsupportedOperation";
-        public const string InvalidInput = "InvalidInputError";
-        public const string MessageProcessing = "MessageProcessingError";
-        public const string UnknownOperation = "UnknownOperationError";
-    }
-
-    public const int MaxEventsPerPublish = 5;
-    public const int MaxEventBytes = 240 * 1024;
 
     public static readonly byte[] KeepAliveFrame = Encoding.UTF8.GetBytes("{\"type\":\"ka\"}");
 
@@ -97,7 +61,7 @@ internal static class EmulatorWire
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartObject();
-            writer.WriteString("type", Types.Data);
+            writer.WriteString("type", EventsWireNames.MessageTypes.Data);
             writer.WriteString("id", subscriptionId);
             writer.WritePropertyName("event");
             writer.WriteNullValue();

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
+using AppSyncChat.Aws.AppSyncEvents;
 
 namespace AppSyncChat.Local.AppSyncEvents;
 
@@ -90,9 +91,9 @@ internal sealed class EventsBroker(AppSyncEventsEmulatorOptions options, Emulato
             var identifier = Guid.NewGuid().ToString();
             var text = events[i];
             var size = Encoding.UTF8.GetByteCount(text);
-            if (size > EmulatorWire.MaxEventBytes)
+            if (size > EventsWireNames.Limits.MaxEventBytes)
             {
-                results[i] = new PublishItem(i, identifier, 400, $"Event size {size} bytes exceeds the limit of {EmulatorWire.MaxEventBytes} bytes (240 KB).");
+                results[i] = new PublishItem(i, identifier, 400, $"Event size {size} bytes exceeds the limit of {EventsWireNames.Limits.MaxEventBytes} bytes (240 KB).");
                 continue;
             }
 
@@ -116,7 +117,7 @@ internal sealed class EventsBroker(AppSyncEventsEmulatorOptions options, Emulato
                 {
                     stats.BroadcastError();
                     subscription.Connection.Enqueue(EmulatorWire.ErrorFrame(
-                        EmulatorWire.Types.BroadcastError, subscription.Id, EmulatorWire.ErrorTypes.MessageProcessing,
+                        EventsWireNames.MessageTypes.BroadcastError, subscription.Id, EventsWireNames.ErrorTypes.MessageProcessing,
                         $"The data message ({frame.Length} bytes) exceeds the outbound limit of {options.MaxOutboundFrameBytes} bytes."));
                     continue;
                 }
