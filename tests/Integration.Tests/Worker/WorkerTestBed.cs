@@ -159,6 +159,9 @@ internal sealed class CatchUpViewer : IAsyncDisposable
 
     public List<StreamEvent> Events { get; } = [];
 
+    /// <summary>The UTF-8 size of each event of this message as it arrived on the WebSocket, in <see cref="Events"/> order.</summary>
+    public List<int> EventBytes { get; } = [];
+
     public Task<StreamEvent> Terminal => _terminal.Task;
 
     public TaskCompletionSource FirstText { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -219,6 +222,7 @@ internal sealed class CatchUpViewer : IAsyncDisposable
                 }
 
                 Events.Add(e);
+                EventBytes.Add(Encoding.UTF8.GetByteCount(json));
                 await ApplyAsync(e);
                 if (e is TurnCompleted or TurnFailed or TurnCancelled)
                 {
