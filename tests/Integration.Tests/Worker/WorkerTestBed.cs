@@ -14,6 +14,7 @@ using AppSyncChat.Conversations.Ids;
 using AppSyncChat.Conversations.Model;
 using AppSyncChat.Conversations.Store;
 using AppSyncChat.Integration.Tests.Fixtures;
+using AppSyncChat.Local.Hosting;
 using AppSyncChat.Worker.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -27,13 +28,19 @@ namespace AppSyncChat.Integration.Tests.Worker;
 /// </summary>
 internal sealed class WorkerTestBed : IDisposable
 {
-    private readonly LocalStackFixture _fixture;
+    private readonly LocalStackEndpoints _endpoints;
     private readonly AmazonDynamoDBClient _dynamo;
 
     public WorkerTestBed(LocalStackFixture fixture, IReadOnlyDictionary<string, string>? tuning = null)
+        : this(fixture.Endpoints, tuning)
     {
-        _fixture = fixture;
-        var e = fixture.Endpoints;
+    }
+
+    /// <summary>Against any running Local stack (e.g. one a test started with its own options).</summary>
+    public WorkerTestBed(LocalStackEndpoints endpoints, IReadOnlyDictionary<string, string>? tuning = null)
+    {
+        _endpoints = endpoints;
+        var e = endpoints;
         var settings = new Dictionary<string, string?>
         {
             [SettingNames.Region] = e.Region,
@@ -100,7 +107,7 @@ internal sealed class WorkerTestBed : IDisposable
     /// <summary>A viewer connected over the AppSync Events WebSocket with the API key.</summary>
     public async Task<CatchUpViewer> ViewerAsync(ChatTurnRequest request, bool withSnapshot = false)
     {
-        var e = _fixture.Endpoints;
+        var e = _endpoints;
         var client = new EventsWebSocketClient(new EventsWebSocketOptions
         {
             HttpEndpoint = new Uri(e.EventsHttpUrl!),
