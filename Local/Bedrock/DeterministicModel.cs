@@ -112,15 +112,16 @@ internal static partial class DeterministicModel
     /// <summary>Text of about <paramref name="count"/> tokens: <paramref name="lead"/> in full, then sentences about the keywords.</summary>
     private static List<string> Tokens(string lead, IReadOnlyList<string> keywords, int count, bool skipOpening)
     {
-        var leadCount = Words(lead).Count;
-        var text = new StringBuilder(lead);
+        // Built sentence by sentence, appending only the new words: linear in the answer length
+        // (re-splitting the whole growing text made long answers quadratic).
+        var words = Words(lead);
+        var leadCount = words.Count;
         var sentence = skipOpening ? 1 : 0;
-        while (Words(text.ToString()).Count < count)
+        while (words.Count < count)
         {
-            text.Append(text.Length > 0 ? " " : string.Empty).Append(Sentence(sentence++, keywords));
+            AppendWords(words, Sentence(sentence++, keywords));
         }
 
-        var words = Words(text.ToString());
         if (words.Count > count && count >= leadCount)
         {
             words.RemoveRange(count, words.Count - count);
@@ -149,8 +150,21 @@ internal static partial class DeterministicModel
     }
 
     /// <summary>Tokens as a streaming model sends them: words, each after the first with its leading space.</summary>
-    private static List<string> Words(string text) =>
-        [.. text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select((w, i) => i == 0 ? w : " " + w)];
+    private static List<string> Words(string text)
+    {
+        var words = new List<string>();
+        AppendWords(words, text);
+        return words;
+    }
+
+    /// <summary>Appends the words of <paramref name="text"/> as tokens continuing <paramref name="words"/> (a leading space unless it is the very first).</summary>
+    private static void AppendWords(List<string> words, string text)
+    {
+        foreach (var word in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            words.Add(words.Count == 0 ? word : " " + word);
+        }
+    }
 
     private static List<string> Keywords(string prompt)
     {

@@ -14,6 +14,7 @@ using AppSyncChat.Conversations.Ids;
 using AppSyncChat.Conversations.Model;
 using AppSyncChat.Conversations.Store;
 using AppSyncChat.Integration.Tests.Fixtures;
+using AppSyncChat.Local.Hosting;
 using AppSyncChat.Worker.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -27,13 +28,19 @@ namespace AppSyncChat.Integration.Tests.Worker;
 /// </summary>
 internal sealed class WorkerTestBed : IDisposable
 {
-    private readonly LocalStackFixture _fixture;
+    private readonly LocalStackEndpoints _endpoints;
     private readonly AmazonDynamoDBClient _dynamo;
 
     public WorkerTestBed(LocalStackFixture fixture, IReadOnlyDictionary<string, string>? tuning = null)
+        : this(fixture.Endpoints, tuning)
     {
-        _fixture = fixture;
-        var e = fixture.Endpoints;
+    }
+
+    /// <summary>Against any running Local stack (e.g. one a test started with its own options).</summary>
+    public WorkerTestBed(LocalStackEndpoints endpoints, IReadOnlyDictionary<string, string>? tuning = null)
+    {
+        _endpoints = endpoints;
+        var e = endpoints;
         var settings = new Dictionary<string, string?>
         {
             [SettingNames.Region] = e.Region,
@@ -100,7 +107,7 @@ internal sealed class WorkerTestBed : IDisposable
     /// <summary>A viewer connected over the AppSync Events WebSocket with the API key.</summary>
     public async Task<CatchUpViewer> ViewerAsync(ChatTurnRequest request, bool withSnapshot = false)
     {
-        var e = _fixture.Endpoints;
+        var e = _endpoints;
         var client = new EventsWebSocketClient(new EventsWebSocketOptions
         {
             HttpEndpoint = new Uri(e.EventsHttpUrl!),
@@ -158,6 +165,9 @@ internal sealed class CatchUpViewer : IAsyncDisposable
     public int Gaps { get; private set; }
 
     public List<StreamEvent> Events { get; } = [];
+
+    /// <summary>The UTF-8 size of each event of this message as it arrived on the WebSocket, in <see cref="Events"/> order.</summary>
+    public List<int> EventBytes { get; } = [];
 
     public Task<StreamEvent> Terminal => _terminal.Task;
 
@@ -219,6 +229,7 @@ internal sealed class CatchUpViewer : IAsyncDisposable
                 }
 
                 Events.Add(e);
+                EventBytes.Add(Encoding.UTF8.GetByteCount(json));
                 await ApplyAsync(e);
                 if (e is TurnCompleted or TurnFailed or TurnCancelled)
                 {
