@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using AppSyncChat.Cdk.Storage;
+using AppSyncChat.Conversations.Model;
 using AppSyncChat.Conversations.Table;
 
 namespace AppSyncChat.Cdk.Events;
@@ -23,8 +23,8 @@ public static class ChatNamespaceHandlers
             ("CONVERSATION_PREFIX", TableNames.ConversationPrefix),
             ("CONVERSATION_SORT_KEY", TableNames.ConversationSortKey),
             ("OWNER_ATTRIBUTE", TableNames.OwnerId),
-            ("COGNITO_OWNER_PREFIX", OwnerIds.CognitoPrefix),
-            ("API_KEY_OWNER", OwnerIds.ApiKeyOwner),
+            ("COGNITO_OWNER_PREFIX", OwnerIds.UserPrefix),
+            ("API_KEY_OWNER", OwnerIds.Anonymous),
         };
 
         var body = ReadBody();

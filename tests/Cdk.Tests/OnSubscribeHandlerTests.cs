@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AppSyncChat.Cdk.Events;
-using AppSyncChat.Cdk.Storage;
+using AppSyncChat.Conversations.Model;
 using AppSyncChat.Conversations.Table;
 
 namespace AppSyncChat.Cdk.Tests;
@@ -20,8 +20,8 @@ public sealed class OnSubscribeHandlerTests
     [Fact]
     public async Task OnSubscribe_OwnerAndStrangers_OnlyOwnersAndMatchingKeyHoldersMayWatch()
     {
-        var aliceItems = Items(Conversation, OwnerIds.CognitoPrefix + "alice-sub");
-        var apiKeyItems = Items(Conversation, OwnerIds.ApiKeyOwner);
+        var aliceItems = Items(Conversation, OwnerIds.UserPrefix + "alice-sub");
+        var apiKeyItems = Items(Conversation, OwnerIds.Anonymous);
         var cases = new (string Name, string Channel, JsonObject? Identity, JsonObject Items, string Expected)[]
         {
             ("cognito owner", $"/chat/{Conversation}", CognitoAlice, aliceItems, "allowed"),

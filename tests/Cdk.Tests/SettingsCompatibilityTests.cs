@@ -1,7 +1,7 @@
 using System.Text.Json;
 using AppSyncChat.Api.Configuration;
 using AppSyncChat.Api.Resolver;
-using AppSyncChat.Cdk.Storage;
+using AppSyncChat.Cdk.Events;
 using AppSyncChat.Contracts.Configuration;
 using AppSyncChat.Worker.Configuration;
 
@@ -47,12 +47,16 @@ public sealed class SettingsCompatibilityTests(StackFixture fixture)
     [Fact]
     public void OwnerIds_MatchTheApisOwnerRules()
     {
-        Assert.Equal(Owners.UserPrefix, OwnerIds.CognitoPrefix);
-        Assert.Equal(Owners.Anonymous, OwnerIds.ApiKeyOwner);
-
+        // The deployed onSubscribe handler carries the owner forms the Api derives from identities.
+        var handler = ChatNamespaceHandlers.Build();
         using var cognito = JsonDocument.Parse("""{"sub":"abc","username":"alice"}""");
-        Assert.Equal(OwnerIds.CognitoPrefix + "abc", Owners.FromIdentity(cognito.RootElement));
-        Assert.Equal(OwnerIds.ApiKeyOwner, Owners.FromIdentity(default));
+        var cognitoOwner = Owners.FromIdentity(cognito.RootElement);
+        var apiKeyOwner = Owners.FromIdentity(default);
+
+        Assert.Equal("user:abc", cognitoOwner);
+        Assert.Equal("anonymous", apiKeyOwner);
+        Assert.Contains("const COGNITO_OWNER_PREFIX = \"user:\";", handler, StringComparison.Ordinal);
+        Assert.Contains("const API_KEY_OWNER = \"anonymous\";", handler, StringComparison.Ordinal);
     }
 
     private Func<string, string?> Environment(Amazon.CDK.AWS.Lambda.Function function) => Environment(fixture, function);
