@@ -46,6 +46,7 @@ public sealed class TurnEventStream : IAsyncDisposable
     private bool _started;
     private TaskCompletionSource? _wake;
     private bool _wakeRequested;
+    private readonly TaskCompletionSource _firstTextPublished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource? _drained;
     private bool _inFlight;
     private Task? _pump;
@@ -95,6 +96,9 @@ public sealed class TurnEventStream : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>Completes once a publish that carried text of this turn has returned (the checkpoint loop's cue).</summary>
+    public Task FirstTextPublished => _firstTextPublished.Task;
 
     /// <summary>Starts publishing; the first event enqueued should be <c>turn.started</c>.</summary>
     public void Start(CancellationToken cancellationToken)
@@ -367,6 +371,11 @@ public sealed class TurnEventStream : IAsyncDisposable
             }
 
             await _publisher.PublishAsync(_channel, batch, cancellationToken).ConfigureAwait(false);
+            if (!_firstTextPublished.Task.IsCompleted && batch.Exists(static e => e is TextDelta))
+            {
+                _firstTextPublished.TrySetResult();
+            }
+
             batch.Clear();
         }
     }
