@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Text.Json;
 using AppSyncChat.Bench.Hosting;
 using AppSyncChat.Bench.Metrics;
@@ -353,7 +352,7 @@ public sealed class BenchRunner : IAsyncDisposable
                     stored[turn] = message;
                 }
             }).ConfigureAwait(false);
-            var models = await ModelTurnsAsync(turns, cancellationToken).ConfigureAwait(false);
+            var models = await ModelTurn.FetchByMarkerAsync(_http, Stack.BedrockUrl, turns.Select(t => t.Marker), cancellationToken).ConfigureAwait(false);
 
             // 7. Analysis.
             var added = new List<double>();
@@ -367,6 +366,10 @@ public sealed class BenchRunner : IAsyncDisposable
             var cancelTerminal = new List<double>();
             var stopCall = new List<double>();
             var stopAcceptedToLast = new List<double>();
+            var gapsAll = new List<double>();
+            var maxGaps = new List<double>();
+            var livenessViolations = 0;
+            var bound = StreamLiveness.DefaultBound.TotalMilliseconds;
             long events = 0, textEvents = 0, modelTokens = 0;
             int viewersChecked = 0, mismatches = 0, noTerminal = 0, gaps = 0, storedVsModel = 0, notFinal = 0;
             foreach (var turn in turns)
@@ -450,6 +453,21 @@ public sealed class BenchRunner : IAsyncDisposable
                     {
                         added.Add((firstText - firstToken).TotalMilliseconds);
                         overhead.Add((firstText - turn.SentAt).TotalMilliseconds - (firstToken - model.ReceivedAt).TotalMilliseconds);
+                    }
+
+                    if (model is not null && StreamLiveness.GapsMs(trace.Pieces, model) is { Count: > 0 } answerGaps)
+                    {
+                        gapsAll.AddRange(answerGaps);
+                        var longest = answerGaps.Max();
+                        maxGaps.Add(longest);
+                        if (longest > bound && strategy == "coalesced")
+                        {
+                            livenessViolations++;
+                            if (notes.Count < 10)
+                            {
+                                notes.Add(FormattableString.Invariant($"{turn.ConversationId}: the live text paused {longest:0} ms at a viewer while the model kept streaming (bound {bound:0} ms)."));
+                            }
+                        }
                     }
 
                     if (model is not null)
@@ -544,6 +562,10 @@ public sealed class BenchRunner : IAsyncDisposable
                 ActiveAnswersAtMemorySample = workerMiddle is null ? null : activeAtMiddle,
                 WorkerManagedBytesPerConversation = workerMiddle is null ? null : Math.Round((double)(workerMiddle.ManagedBytes - workerBefore.ManagedBytes) / Math.Max(1, activeAtMiddle)),
                 WorkerWorkingSetBytesPerConversation = workerMiddle is null ? null : Math.Round((double)(workerMiddle.WorkingSetBytes - workerBefore.WorkingSetBytes) / Math.Max(1, activeAtMiddle)),
+                InterDeltaGapMs = Distribution.Of(gapsAll),
+                MaxGapPerAnswerMs = Distribution.Of(maxGaps),
+                LivenessViolations = livenessViolations,
+                LivenessBoundMs = bound,
                 ViewersChecked = viewersChecked,
                 Mismatches = mismatches,
                 ViewersWithoutTerminal = noTerminal,
@@ -559,7 +581,7 @@ public sealed class BenchRunner : IAsyncDisposable
             }
 
             _progress(FormattableString.Invariant(
-                $"   first token +{result.AddedFirstTokenMs.P50:0.0}/{result.AddedFirstTokenMs.P99:0.0} ms, lag p50/p99 {result.CharLagMs.P50:0.0}/{result.CharLagMs.P99:0.0} ms, overhead p50 {result.RequestToFirstTextOverheadMs.P50:0.0} ms (send {result.SendMessageMs.P50:0}, accepted→turn.started {result.AcceptedToTurnStartedMs.P50:0}, accepted→model {result.AcceptedToModelRequestMs.P50:0}), {result.InboundEventsPerAnswer:0.#} events/answer, peak {peak} answers at once, worker {result.WorkerCpuMsPer1000Tokens:0.#} ms CPU/1k tokens ({result.WorkerCpuMsPer1000TokensExcludingJit:0.#} without background JIT), mismatches {result.Mismatches}"));
+                $"   first token +{result.AddedFirstTokenMs.P50:0.0}/{result.AddedFirstTokenMs.P99:0.0} ms, lag p50/p99 {result.CharLagMs.P50:0.0}/{result.CharLagMs.P99:0.0} ms, longest gap per answer p50/p99/max {result.MaxGapPerAnswerMs.P50:0}/{result.MaxGapPerAnswerMs.P99:0}/{result.MaxGapPerAnswerMs.Max:0} ms ({result.LivenessViolations} over {bound:0} ms), overhead p50 {result.RequestToFirstTextOverheadMs.P50:0.0} ms (send {result.SendMessageMs.P50:0}, accepted→turn.started {result.AcceptedToTurnStartedMs.P50:0}, accepted→model {result.AcceptedToModelRequestMs.P50:0}), {result.InboundEventsPerAnswer:0.#} events/answer, peak {peak} answers at once, worker {result.WorkerCpuMsPer1000Tokens:0.#} ms CPU/1k tokens ({result.WorkerCpuMsPer1000TokensExcludingJit:0.#} without background JIT), mismatches {result.Mismatches}"));
             return result;
         }
         finally
@@ -602,40 +624,6 @@ public sealed class BenchRunner : IAsyncDisposable
             root.GetProperty("inboundEvents").GetInt64(),
             root.GetProperty("outboundMessages").GetInt64(),
             root.TryGetProperty("slowConnectionsClosed", out var slow) ? slow.GetInt64() : 0);
-    }
-
-    /// <summary>Finds each turn's model request by its marker in the prompt and reads the token times.</summary>
-    private async Task<Dictionary<string, ModelTurn>> ModelTurnsAsync(List<Turn> turns, CancellationToken cancellationToken)
-    {
-        var byMarker = new Dictionary<string, string>(StringComparer.Ordinal);
-        using (var document = JsonDocument.Parse(await _http.GetStringAsync(new Uri(Stack.BedrockUrl + "/_emulator/requests"), cancellationToken).ConfigureAwait(false)))
-        {
-            var markers = turns.Select(t => t.Marker).ToHashSet(StringComparer.Ordinal);
-            foreach (var request in document.RootElement.EnumerateArray())
-            {
-                var prompt = request.TryGetProperty("prompt", out var p) ? p.GetString() : null;
-                var marker = prompt?.Split(' ', ':').FirstOrDefault(markers.Contains);
-                if (marker is not null && request.GetProperty("outcome").GetString() is not "ThrottlingException")
-                {
-                    byMarker[marker] = request.GetProperty("requestId").GetString()!;
-                }
-            }
-        }
-
-        var models = new Dictionary<string, ModelTurn>(StringComparer.Ordinal);
-        await Parallel.ForEachAsync(byMarker, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (pair, ct) =>
-        {
-            using var response = await _http.GetAsync(new Uri($"{Stack.BedrockUrl}/_emulator/requests/{pair.Value}"), ct).ConfigureAwait(false);
-            if (response.StatusCode == HttpStatusCode.OK)
-            {
-                var model = ModelTurn.Parse(await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false));
-                lock (models)
-                {
-                    models[pair.Key] = model;
-                }
-            }
-        }).ConfigureAwait(false);
-        return models;
     }
 
     public async ValueTask DisposeAsync()
