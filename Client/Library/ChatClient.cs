@@ -189,7 +189,7 @@ public sealed class ChatClient : IAsyncDisposable
     private async IAsyncEnumerable<ChatUpdate> StartAndFollowAsync(
         string conversationId, Func<CancellationToken, Task<SendMessageResult>> start, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var subscription = await _subscriber.SubscribeAsync(ChatChannels.ForConversation(conversationId), cancellationToken).ConfigureAwait(false);
+        var subscription = await _follower.SubscribeAsync(conversationId, cancellationToken).ConfigureAwait(false);
         await foreach (var update in FollowStartedAsync(subscription, start, cancellationToken).ConfigureAwait(false))
         {
             yield return update;

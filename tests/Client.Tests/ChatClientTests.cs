@@ -138,6 +138,30 @@ public sealed class ChatClientTests
     }
 
     [Fact]
+    public async Task Send_SubscribeRefusedForAnUnknownConversation_NotFoundLikeTheApiAndNothingSent()
+    {
+        var rig = new Rig();
+        rig.Server.Exists = false;
+        await using var client = new ChatClient(rig.Api, new FailingSubscriber(new InvalidOperationException("subscribe_error: Unauthorized")), new CatchUpOptions());
+
+        var error = await Assert.ThrowsAsync<GraphQLRequestException>(() => CollectAsync(client.SendAsync(new SendMessageInput { ConversationId = "gone", Text = "Hi", ClientRequestId = "send-5" })));
+
+        Assert.Equal(GraphQLErrorTypes.NotFound, error.ErrorType);
+        Assert.Empty(rig.Api.Sent);
+    }
+
+    [Fact]
+    public async Task Follow_SubscribeRefusedForAnExistingConversation_TheTransportErrorStands()
+    {
+        var rig = new Rig();
+        await using var client = new ChatClient(rig.Api, new FailingSubscriber(new InvalidOperationException("subscribe_error: Unauthorized")), new CatchUpOptions());
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => CollectAsync(client.FollowAsync(new FollowRequest(FakeChatServer.ConversationId))));
+
+        Assert.Contains("subscribe_error", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ConversationRequestIdFor_StableValidAndDifferentFromTheMessageId()
     {
         var id = ChatClient.ConversationRequestIdFor("send-1");
