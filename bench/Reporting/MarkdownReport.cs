@@ -45,7 +45,7 @@ public static class MarkdownReport
         }
 
         Line(md, "");
-        Line(md, "Where the request-to-first-text time goes (p50 / p99, ms): sendMessage round trip; sendMessage answered → the Worker's model request; the model's own time to first token; first token → first text at a viewer:");
+        Line(md, "Where the request-to-first-text time goes (p50 / p99, ms): sendMessage round trip (for new-conv: createConversation + subscribe + sendMessage, as the client library does them); sendMessage answered → the Worker's model request; the model's own time to first token; first token → first text at a viewer:");
         Line(md, "");
         Line(md, "| strategy | workload | conv. × viewers | sends spread over (ms) | sendMessage | accepted → turn.started at viewer | accepted → model request | model TTFT | first token → viewer |");
         Line(md, "|---|---|---|---:|---:|---:|---:|---:|---:|");
