@@ -31,13 +31,18 @@ public sealed class ClientEndToEndTests(LocalStackFixture fixture)
         new() { Text = text, ClientRequestId = ChannelIds.NewId(), ConversationId = conversationId };
 
     /// <summary>Runs a follow to its end, keeping the text the way a UI would.</summary>
-    private static async Task<(string Text, MessageFinished Finished, List<ChatUpdate> Updates)> CollectAsync(IAsyncEnumerable<ChatUpdate> updates, Action<ChatUpdate>? onUpdate = null)
+    private static async Task<(string Text, MessageFinished Finished, List<ChatUpdate> Updates)> CollectAsync(IAsyncEnumerable<ChatUpdate> updates, Action<ChatUpdate>? onUpdate = null, List<(DateTimeOffset At, long Offset, string Text)>? arrivals = null)
     {
         var text = "";
         var seen = new List<ChatUpdate>();
         MessageFinished? finished = null;
         await foreach (var update in updates)
         {
+            if (update is TextAppended appended)
+            {
+                arrivals?.Add((DateTimeOffset.UtcNow, appended.Offset, appended.Text));
+            }
+
             seen.Add(update);
             text = update switch
             {
@@ -70,7 +75,9 @@ public sealed class ClientEndToEndTests(LocalStackFixture fixture)
         MessageAccepted? accepted = null;
         var firstText = new TaskCompletionSource();
         Task<(string Text, MessageFinished Finished, List<ChatUpdate> Updates)>? lateRun = null;
-        var send = CollectAsync(sender.SendAsync(Message("Explain how streams of text travel to several viewers [[tokens=120]] [[rate=300]]"), timeout.Token), update =>
+        var marker = LiveStream.NewMarker();
+        List<(DateTimeOffset, long, string)> senderArrivals = [], earlyArrivals = [], lateArrivals = [];
+        var send = CollectAsync(sender.SendAsync(Message($"Explain how streams of text travel to several viewers {marker} [[tokens=120]] [[rate=300]]"), timeout.Token), update =>
         {
             if (update is MessageAccepted a)
             {
@@ -79,11 +86,12 @@ public sealed class ClientEndToEndTests(LocalStackFixture fixture)
             else if (update is TextAppended && firstText.TrySetResult())
             {
                 // A late viewer joins half-way through the answer.
-                lateRun = CollectAsync(late.FollowAsync(new FollowRequest(accepted!.Result.ConversationId) { MessageId = accepted.Result.AssistantMessageId }, timeout.Token));
+                lateRun = CollectAsync(late.FollowAsync(new FollowRequest(accepted!.Result.ConversationId) { MessageId = accepted.Result.AssistantMessageId }, timeout.Token), arrivals: lateArrivals);
             }
-        });
+        },
+        senderArrivals);
         await firstText.Task.WaitAsync(timeout.Token);
-        var earlyRun = CollectAsync(early.FollowAsync(new FollowRequest(accepted!.Result.ConversationId), timeout.Token));
+        var earlyRun = CollectAsync(early.FollowAsync(new FollowRequest(accepted!.Result.ConversationId), timeout.Token), arrivals: earlyArrivals);
 
         var sent = await send;
         var (earlyText, _, _) = await earlyRun;
@@ -101,6 +109,7 @@ public sealed class ClientEndToEndTests(LocalStackFixture fixture)
         Assert.Equal(stored.Text, afterwards.Text);
         var completed = Assert.IsType<MessageCompleted>(sent.Finished);
         Assert.NotNull(completed.Usage);
+        await LiveStream.AssertFlowedAsync(fixture.Endpoints.BedrockUrl!, marker, senderArrivals, earlyArrivals, lateArrivals);
     }
 
     [Fact]

@@ -17,7 +17,8 @@ public sealed class WorkerStreamingTests(LocalStackFixture fixture, ITestOutputH
     public async Task ThreeViewersAndALateJoiner_AllEndWithExactlyTheStoredText()
     {
         using var bed = new WorkerTestBed(fixture);
-        var request = await bed.SeedTurnAsync("Tell me about rivers and mountains [[tokens=300]] [[rate=300]]");
+        var marker = LiveStream.NewMarker();
+        var request = await bed.SeedTurnAsync($"Tell me about rivers and mountains {marker} [[tokens=300]] [[rate=300]]");
         var viewers = new List<CatchUpViewer>();
         for (var i = 0; i < 3; i++)
         {
@@ -41,6 +42,7 @@ public sealed class WorkerStreamingTests(LocalStackFixture fixture, ITestOutputH
             await viewer.DisposeAsync();
         }
 
+        await bed.AssertFlowedAsync(marker, [.. viewers]);
         var events = viewers[0].Events;
         output.WriteLine($"300 tokens at 300/s: {events.Count} events ({events.OfType<TextDelta>().Count()} text) for {stored.Text.Length} characters; late joiner gaps: {viewers[3].Gaps}");
         Assert.True(events.OfType<TextDelta>().Count() < 300 / 4, $"coalescing: {events.OfType<TextDelta>().Count()} text events for 300 tokens");

@@ -74,6 +74,10 @@ internal sealed class WorkerTestBed : IDisposable
         return models.GetValueOrDefault(marker);
     }
 
+    /// <summary>Asserts that each viewer's live text kept flowing while the model of <paramref name="marker"/> streamed.</summary>
+    public Task AssertFlowedAsync(string marker, params CatchUpViewer[] viewers) =>
+        LiveStream.AssertFlowedAsync(_endpoints.BedrockUrl!, marker, [.. viewers.Select(v => (IReadOnlyList<(DateTimeOffset, long, string)>)v.TextArrivals)]);
+
     public DynamoConversationStore Store { get; }
 
     /// <summary>Stores a conversation with one user message and a QUEUED assistant message, as the Api does.</summary>
