@@ -3,7 +3,6 @@ using AppSyncChat.Api.Configuration;
 using AppSyncChat.Api.Queries;
 using AppSyncChat.Api.Resolver;
 using AppSyncChat.Api.Turns;
-using AppSyncChat.Aws.Sqs;
 using AppSyncChat.Conversations.Store;
 using Microsoft.Extensions.Logging;
 
@@ -11,7 +10,7 @@ namespace AppSyncChat.Api;
 
 /// <summary>
 /// The Api's composition root: every dependency of <see cref="ApiResolver"/> built once from
-/// <see cref="ApiOptions"/>. Seams are parameters (the store's DynamoDB client, the SQS client, time,
+/// <see cref="ApiOptions"/>. Seams are parameters (the store's DynamoDB client, the turn queue, time,
 /// logging), so tests and the Local stack can supply their own.
 /// </summary>
 public static class ApiComposition
@@ -19,17 +18,17 @@ public static class ApiComposition
     public static ApiResolver CreateResolver(
         ApiOptions options,
         IConversationStore store,
-        ISqsClient sqs,
+        ITurnQueue queue,
         ILoggerFactory loggerFactory,
         TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(sqs);
+        ArgumentNullException.ThrowIfNull(queue);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         time ??= TimeProvider.System;
         return new ApiResolver(
-            new TurnStarter(store, sqs, options, time, loggerFactory.CreateLogger<TurnStarter>()),
+            new TurnStarter(store, queue, options, time, loggerFactory.CreateLogger<TurnStarter>()),
             new TurnStopper(store, options, time, loggerFactory.CreateLogger<TurnStopper>()),
             new ConversationQueries(store),
             loggerFactory.CreateLogger<ApiResolver>());
