@@ -41,8 +41,8 @@ public static class SqsClientFactory
         };
         if (endpoint is not null)
         {
-            // ServiceURL replaces the endpoint; AuthenticationRegion keeps SigV4 scoped to our region (otherwise the
-            // SDK derives the region from the host name, "127" for 127.0.0.1).
+            // ServiceURL replaces the endpoint; AuthenticationRegion signs for our region rather than one the SDK
+            // would derive from the endpoint's host name.
             config.ServiceURL = endpoint.ToString();
             config.AuthenticationRegion = region;
 
