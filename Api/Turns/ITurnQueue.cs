@@ -22,8 +22,15 @@ public sealed class SqsTurnQueue(IAmazonSQS sqs) : ITurnQueue
 
     /// <summary>
     /// Whether a caller may retry after <paramref name="exception"/>: anything but a client-side fault of the request
-    /// itself (a missing queue, access denied, a bad attribute). Throttling is a sender fault that is retryable.
+    /// itself (a missing queue, access denied, a bad attribute). Throttling is a sender fault that is retryable; the
+    /// SQS exceptions of AWSSDK.SQS 4.1 carry no <c>Retryable</c> details, so it is recognised by its code.
     /// </summary>
-    public static bool IsRetryable(Exception exception) =>
-        exception is not AmazonServiceException { ErrorType: ErrorType.Sender } service || service.Retryable is not null;
+    public static bool IsRetryable(Exception exception) => exception switch
+    {
+        AmazonServiceException { ErrorType: ErrorType.Sender } service =>
+            service.Retryable is not null
+            || service.StatusCode == System.Net.HttpStatusCode.TooManyRequests
+            || service.ErrorCode is "RequestThrottled" or "ThrottlingException" or "Throttling" or "KMS.ThrottlingException",
+        _ => true,
+    };
 }
