@@ -80,12 +80,15 @@ public sealed class WorkerPoisonMessageTests(ITestOutputHelper output) : IAsyncL
         while (dead.Count < poison.Length)
         {
             Assert.True(clock.Elapsed < Patience, $"only {dead.Count} of {poison.Length} poison messages reached the DLQ within {Patience.TotalSeconds:0} s");
-            dead.AddRange((await sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = e.DeadLetterQueueUrl!, MaxNumberOfMessages = 10, WaitTimeSeconds = 1, VisibilityTimeout = 60 }, CancellationToken.None)).Messages ?? []);
+#pragma warning disable CS0618 // AttributeNames: local-aws-sqs reads only this member (Aws/Sqs/README.md).
+            var receive = new ReceiveMessageRequest { QueueUrl = e.DeadLetterQueueUrl!, MaxNumberOfMessages = 10, WaitTimeSeconds = 1, VisibilityTimeout = 60, AttributeNames = ["All"] };
+#pragma warning restore CS0618
+            dead.AddRange((await sqs.ReceiveMessageAsync(receive, CancellationToken.None)).Messages ?? []);
         }
 
         var elapsed = clock.Elapsed;
         output.WriteLine($"{poison.Length} poison messages in the DLQ after {elapsed.TotalSeconds:0.0} s (visibility {Visibility.TotalSeconds:0} s, maxReceiveCount {MaxReceiveCount}); "
-            + $"receive counts: {string.Join(", ", dead.Select(m => m.Attributes.GetValueOrDefault("ApproximateReceiveCount", "?")))}");
+            + $"receive counts: {string.Join(", ", dead.Select(m => m.Attributes?.GetValueOrDefault("ApproximateReceiveCount", "?") ?? "?"))}");
 
         // Each one exactly once, with its body intact.
         Assert.Equal(sent.Keys.Order(StringComparer.Ordinal), dead.Select(m => m.MessageId).Order(StringComparer.Ordinal));
