@@ -155,7 +155,7 @@ public sealed class LocalStack : IAsyncDisposable
             var graphqlBase = $"http://127.0.0.1:{sidecar.GraphQLPort}";
 
             // 3. Resources, as the CDK stack creates them in AWS: the table, the queue with its DLQ.
-            var sqs = SqsClient.Create(new BasicAWSCredentials(options.AccessKeyId, options.SecretAccessKey), options.Region, new Uri(sqsUrl));
+            var sqs = SqsClientFactory.Create(new BasicAWSCredentials(options.AccessKeyId, options.SecretAccessKey), options.Region, new Uri(sqsUrl));
             parts.Push(new DisposableAdapter(sqs));
             var tableTask = LocalResources.CreateTableAsync(dynamoDbUrl, options, cancellationToken);
             var queuesTask = LocalResources.CreateQueuesAsync(sqs, options, cancellationToken);
