@@ -10,7 +10,22 @@
     },
   };
   const headers = JSON.stringify({ 'x-api-key': config.apiKey }, null, 2);
-  const fetcher = GraphiQL.createFetcher({ url: config.graphqlPath });
+  const baseFetcher = GraphiQL.createFetcher({ url: config.graphqlPath });
+  // Every result that names a channel (sendMessage, regenerate, createConversation) points the Live
+  // events pane at it, so the answer's events show up beside the result without leaving the page.
+  const fetcher = async (params, options) => {
+    const result = await baseFetcher(params, options);
+    const data = result && result.data;
+    if (data && typeof data === 'object') {
+      for (const value of Object.values(data)) {
+        if (value && typeof value === 'object' && typeof value.channel === 'string') {
+          window.liveEvents.follow(value.channel, value.assistantMessageId || null);
+          break;
+        }
+      }
+    }
+    return result;
+  };
   // Nothing persists between page loads, so every load starts with a fresh clientRequestId.
   const memory = new Map();
   const storage = {
