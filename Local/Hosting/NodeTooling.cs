@@ -69,7 +69,7 @@ internal static class NodeTooling
             return false; // another process installed it while we waited
         }
 
-        report($"Installing the Node sidecar's packages (npm ci in {directory}) …");
+        report($"Installing Node packages (npm ci in {directory}) …");
         var npm = NpmNextTo(node);
         ProcessResult result;
         try

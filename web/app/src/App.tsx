@@ -355,7 +355,8 @@ function AssistantMessage({
         </div>
         {view.runningTool && (
           <p className="tool" role="status" data-testid="tool-progress">
-            <span className="spinner" aria-hidden="true" /> running {view.runningTool.name}…
+            <span className="spinner" aria-hidden="true" />{' '}
+            {view.runningTool.status === 'running' ? `running ${view.runningTool.name}…` : `${view.runningTool.name} done, continuing…`}
           </p>
         )}
         {failed && view.error && (

@@ -111,7 +111,8 @@ export function realtimeUrlOf(eventsEndpoint: string): string {
 /** Configures Amplify's Events API for this configuration (merged into any existing Amplify configuration). */
 export function configureAmplify(config: ChatConfig): void {
   if (config.localRealtimeUrl) routeRealtimeTo(config.eventsEndpoint, config.localRealtimeUrl);
-  const existing = Amplify.getConfig();
+  // Keep what the app configured already (e.g. Auth for Cognito); getConfig() only after a configure (it warns otherwise).
+  const existing = (Amplify as unknown as { isConfigured?: boolean }).isConfigured ? Amplify.getConfig() : {};
   Amplify.configure({
     ...existing,
     API: {

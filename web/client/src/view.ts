@@ -21,7 +21,7 @@ export interface AnswerView {
   final: boolean;
   turn: number;
   tools: ToolProgress[];
-  /** The tool running now (text pauses meanwhile), if any. */
+  /** The tool call the text is paused for (running, or finished while the model has not resumed), if any. */
   runningTool: ToolProgress | null;
   usage: TokenUsage | null;
   stopReason: string | null;
@@ -68,7 +68,9 @@ export function reduceAnswer(state: AnswerView, u: ChatUpdate): AnswerView {
       const tools = state.tools.map((t) =>
         t.toolUseId === u.toolUseId ? { ...t, status: u.status, ...(u.durationMs !== undefined ? { durationMs: u.durationMs } : {}) } : t,
       );
-      return { ...state, tools, runningTool: state.runningTool?.toolUseId === u.toolUseId ? null : state.runningTool };
+      // The tool stays shown (now finished) until the text resumes: the model answers with its result next.
+      const running = state.runningTool?.toolUseId === u.toolUseId ? (tools.find((t) => t.toolUseId === u.toolUseId) ?? null) : state.runningTool;
+      return { ...state, tools, runningTool: running };
     }
     case 'resynced':
       return { ...state, status: state.final ? state.status : u.status, resyncs: state.resyncs + 1, lastResync: u.reason };
