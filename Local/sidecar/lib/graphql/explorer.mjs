@@ -77,6 +77,7 @@ export function explorerPage(options) {
 <meta charset="utf-8">
 <title>AppSyncChat local GraphQL explorer</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/explorer/graphiql.min.css">
 <link rel="stylesheet" href="/explorer/live-events.css">
 </head>
