@@ -3,9 +3,14 @@
 // emulator; nothing mocked). Waits are event-driven with generous deadlines (a loaded 2-core machine);
 // no fixed sleep is an assertion. Screenshots go to tests/browser/artifacts/ (git-ignored).
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { launch, screenshot } from './lib/browser.mjs';
-import { startStack, storedMessage } from './lib/stack.mjs';
+import { repositoryRoot, startStack, storedMessage } from './lib/stack.mjs';
 
 /** The documented liveness bound: while the model streams, the visible text never waits longer than this. */
 const MAX_VISIBLE_GAP_MS = 1500;
@@ -187,6 +192,34 @@ describe('web chat app', () => {
     assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= 390), 'no horizontal overflow at 390 px');
     await screenshot(phone, 'phone');
     await Promise.all([page.close(), phone.close()]);
+  });
+});
+
+describe('@appsyncchat/client README', () => {
+  it('the README example runs as written against the local stack', async () => {
+    const run = promisify(execFile);
+    const client = join(repositoryRoot, 'web', 'client');
+    const readme = readFileSync(join(client, 'README.md'), 'utf8');
+    const code = /## Example[^\n]*\n[\s\S]*?```js\n([\s\S]*?)```/.exec(readme)?.[1];
+    assert.ok(code, 'the README has a ```js block under "## Example"');
+    assert.ok(code.trim().split('\n').length <= 20, 'the example is at most 20 lines');
+    await run('npm', ['run', 'build', '--silent'], { cwd: client, timeout: 300_000 }); // dist/, what the package exports
+    // Inside the package folder the file imports '@appsyncchat/client' by its own name (package self-reference).
+    const script = join(client, '.readme-example.mjs');
+    writeFileSync(script, code);
+    const cwd = mkdtempSync(join(tmpdir(), 'appsyncchat-readme-'));
+    mkdirSync(join(cwd, '.local'));
+    writeFileSync(join(cwd, '.local', 'endpoints.json'), JSON.stringify(stack.endpoints));
+    try {
+      const { stdout } = await run(process.execPath, [script], { cwd, timeout: 120_000 });
+      const match = /COMPLETED · (\d+) tokens · conversation ([A-Za-z0-9-]+)/.exec(stdout);
+      assert.ok(match, `unexpected output:\n${stdout}`);
+      const stored = await storedMessage(stack, match[2]);
+      assert.ok(stdout.startsWith(stored.text), 'the streamed text is the stored answer');
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+      rmSync(script, { force: true });
+    }
   });
 });
 
