@@ -1,5 +1,6 @@
 using Amazon.DynamoDBv2;
 using AppSyncChat.Api.Configuration;
+using AppSyncChat.Api.Creation;
 using AppSyncChat.Api.Queries;
 using AppSyncChat.Api.Resolver;
 using AppSyncChat.Api.Turns;
@@ -32,6 +33,7 @@ public static class ApiComposition
             new TurnStarter(store, sqs, options, time, loggerFactory.CreateLogger<TurnStarter>()),
             new TurnStopper(store, options, time, loggerFactory.CreateLogger<TurnStopper>()),
             new ConversationQueries(store),
+            new ConversationCreator(store, time, loggerFactory.CreateLogger<ConversationCreator>()),
             loggerFactory.CreateLogger<ApiResolver>());
     }
 

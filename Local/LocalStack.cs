@@ -1,3 +1,4 @@
+using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using AppSyncChat.Api;
 using AppSyncChat.Aws.Sqs;
@@ -102,6 +103,8 @@ public sealed class LocalStack : IAsyncDisposable
                     cancellationToken),
                 [options.Ports.All().First(p => p.Flag == LocalSettingNames.BedrockPortFlag)]).ConfigureAwait(false);
 
+            // The chat namespace's onSubscribe owner check, reading the table once it exists (step 3).
+            var subscribeRule = new ChatSubscribeRule(options.LocalUserToken, options.LocalUserSub);
             var events = await StartPartAsync(
                 parts,
                 () => AppSyncEventsEmulatorServer.StartAsync(
@@ -114,6 +117,7 @@ public sealed class LocalStack : IAsyncDisposable
                         Credentials = credentials,
                         Region = options.Region,
                         BearerTokens = [options.LocalUserToken],
+                        SubscribeRule = subscribeRule.AllowAsync,
                         LoggerFactory = loggerFactory,
                     },
                     cancellationToken),
@@ -164,6 +168,11 @@ public sealed class LocalStack : IAsyncDisposable
             var queuesTask = LocalResources.CreateQueuesAsync(sqs, options, cancellationToken);
             await Task.WhenAll(tableTask, queuesTask).ConfigureAwait(false);
             var (queueUrl, deadLetterQueueUrl) = await queuesTask.ConfigureAwait(false);
+            var ownerReader = new AmazonDynamoDBClient(
+                new BasicAWSCredentials(options.AccessKeyId, options.SecretAccessKey),
+                new AmazonDynamoDBConfig { ServiceURL = dynamoDbUrl, AuthenticationRegion = options.Region, MaxErrorRetry = 2 });
+            parts.Push(new DisposableAdapter(ownerReader));
+            subscribeRule.Attach(ownerReader, options.TableName);
 
             // 4. The functions, hosted as Lambda hosts them: the Api behind the Invoke API (what the GraphQL
             //    endpoint calls), the Worker behind the SQS event-source mapping of the turn queue.

@@ -22,7 +22,10 @@ public sealed record ConversationResult(
     string UpdatedAt,
     string Channel,
     string? ActiveMessageId,
-    IReadOnlyList<MessageResult> Messages);
+    IReadOnlyList<MessageResult> Messages,
+    ModelSettingsResult? Settings);
+
+public sealed record ModelSettingsResult(string? ModelId, int? MaxTokens, float? Temperature, float? TopP, string? SystemPrompt);
 
 public sealed record MessageResult(
     string MessageId,

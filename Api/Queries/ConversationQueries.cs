@@ -26,6 +26,13 @@ public sealed class ConversationQueries(IConversationStore store)
         }
 
         var messages = await store.GetMessagesAsync(conversation.ConversationId, input.MessageLimit, cancellationToken).ConfigureAwait(false);
+        return ToResult(conversation, messages);
+    }
+
+    public static ConversationResult ToResult(Conversation conversation, IReadOnlyList<ChatMessage> messages)
+    {
+        ArgumentNullException.ThrowIfNull(conversation);
+        ArgumentNullException.ThrowIfNull(messages);
         return new ConversationResult(
             conversation.ConversationId,
             conversation.Title,
@@ -33,7 +40,10 @@ public sealed class ConversationQueries(IConversationStore store)
             Time(conversation.UpdatedAt),
             ChatChannels.ForConversation(conversation.ConversationId),
             conversation.ActiveMessageId,
-            messages.Select(ToResult).ToList());
+            messages.Select(ToResult).ToList(),
+            conversation.Settings is { } s && !ModelSettingsMerge.IsEmpty(s)
+                ? new ModelSettingsResult(s.ModelId, s.MaxTokens, s.Temperature, s.TopP, s.SystemPrompt)
+                : null);
     }
 
     public async Task<ConversationPageResult> ListConversationsAsync(ListConversationsInput input, RequestContext context, CancellationToken cancellationToken)

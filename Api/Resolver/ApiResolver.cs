@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AppSyncChat.Api.Creation;
 using AppSyncChat.Api.Errors;
 using AppSyncChat.Api.Json;
 using AppSyncChat.Api.Queries;
@@ -16,7 +17,7 @@ namespace AppSyncChat.Api.Resolver;
 /// and reported as <see cref="InternalError"/> so no internal detail reaches the caller.
 /// Holds no per-request state: one instance serves every invocation.
 /// </summary>
-public sealed partial class ApiResolver(TurnStarter turns, TurnStopper stopper, ConversationQueries queries, ILogger<ApiResolver> logger)
+public sealed partial class ApiResolver(TurnStarter turns, TurnStopper stopper, ConversationQueries queries, ConversationCreator creator, ILogger<ApiResolver> logger)
 {
     public const string Query = "Query";
     public const string Mutation = "Mutation";
@@ -121,6 +122,9 @@ public sealed partial class ApiResolver(TurnStarter turns, TurnStopper stopper, 
         (Mutation or "", "regenerate") => JsonSerializer.SerializeToUtf8Bytes(
             await turns.RegenerateAsync(Inputs.Regenerate(e.Arguments), context, cancellationToken).ConfigureAwait(false),
             ApiJsonContext.Default.SendMessageResult),
+        (Mutation or "", "createConversation") => JsonSerializer.SerializeToUtf8Bytes(
+            await creator.CreateAsync(Inputs.CreateConversation(e.Arguments), context, cancellationToken).ConfigureAwait(false),
+            ApiJsonContext.Default.ConversationResult),
         (Mutation or "", "stopGeneration") => JsonSerializer.SerializeToUtf8Bytes(
             await stopper.StopAsync(Inputs.StopGeneration(e.Arguments), context, cancellationToken).ConfigureAwait(false),
             ApiJsonContext.Default.StopGenerationResult),

@@ -54,12 +54,17 @@ public sealed partial class TurnStarter
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(context);
         var fingerprint = Fingerprint(TurnOperations.SendMessage, input.ConversationId, input.Text, input.Settings);
-        var plan = new TurnPlan(TurnOperations.SendMessage, input.ClientRequestId, fingerprint, input.Text, input.Settings);
-
         Conversation? conversation = null;
-        if (input.ConversationId is { } conversationId)
+        if (input.ConversationId is { } id)
         {
-            conversation = await OwnConversationAsync(conversationId, context, cancellationToken).ConfigureAwait(false);
+            conversation = await OwnConversationAsync(id, context, cancellationToken).ConfigureAwait(false);
+        }
+
+        // The conversation's defaults (createConversation) under this message's settings, field by field.
+        var settings = ModelSettingsMerge.Under(conversation?.Settings, input.Settings);
+        var plan = new TurnPlan(TurnOperations.SendMessage, input.ClientRequestId, fingerprint, input.Text, settings);
+        if (conversation is not null)
+        {
             if (!await IsFreeAsync(conversation, cancellationToken).ConfigureAwait(false))
             {
                 // Busy: a retry of the request that runs it continues; anything else is a Conflict.
@@ -94,8 +99,8 @@ public sealed partial class TurnStarter
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(context);
         var fingerprint = Fingerprint(TurnOperations.Regenerate, input.ConversationId, null, input.Settings);
-        var plan = new TurnPlan(TurnOperations.Regenerate, input.ClientRequestId, fingerprint, null, input.Settings);
         var conversation = await OwnConversationAsync(input.ConversationId, context, cancellationToken).ConfigureAwait(false);
+        var plan = new TurnPlan(TurnOperations.Regenerate, input.ClientRequestId, fingerprint, null, ModelSettingsMerge.Under(conversation.Settings, input.Settings));
         if (!await IsFreeAsync(conversation, cancellationToken).ConfigureAwait(false))
         {
             return await ResumeExistingAsync(plan, context, cancellationToken).ConfigureAwait(false)
@@ -124,7 +129,8 @@ public sealed partial class TurnStarter
         }
 
         var answers = recent.Where(m => m.Role == Roles.Assistant && m.UserMessageId == prompt.MessageId).ToList();
-        var settings = input.Settings ?? answers.LastOrDefault()?.Settings;
+        // The previous answer's settings stored what it ran with, conversation defaults included.
+        var settings = ModelSettingsMerge.Under(conversation.Settings, input.Settings ?? answers.LastOrDefault()?.Settings);
         var now = _time.GetUtcNow();
         var record = new TurnRequestRecord
         {
@@ -185,7 +191,9 @@ public sealed partial class TurnStarter
                     record.OwnerId,
                     record.CreatesConversation,
                     record.AssistantMessageId,
-                    record.CreatesConversation && plan.UserText is not null ? Title(plan.UserText) : null,
+                    // Every sendMessage offers a title: it is stored only by the message that creates the
+                    // conversation, or the first one into a conversation created without a title.
+                    plan.UserText is not null ? Title(plan.UserText) : null,
                     plan.UserText is null ? null : DynamoConversationStore.Preview(plan.UserText)),
                 cancellationToken).ConfigureAwait(false);
             switch (started.Status)
@@ -302,10 +310,12 @@ public sealed partial class TurnStarter
         }
 
         var settings = plan.Settings;
-        if (settings is null && claimed.Operation == TurnOperations.Regenerate)
+        if (claimed.Operation == TurnOperations.Regenerate)
         {
-            // A regenerate without settings reuses the previous answer's, stored on the new message.
-            settings = (await _store.GetMessageAsync(claimed.ConversationId, claimed.AssistantMessageId, cancellationToken).ConfigureAwait(false))?.Settings;
+            // A regenerate's settings depend on the previous answer when it gives none: the first attempt
+            // stored the ones it chose on the new message, and a retry must send exactly those.
+            var stored = await _store.GetMessageAsync(claimed.ConversationId, claimed.AssistantMessageId, cancellationToken).ConfigureAwait(false);
+            settings = stored is null ? settings : stored.Settings;
         }
 
         var request = new ChatTurnRequest

@@ -7,6 +7,9 @@ public static class ApiLimits
     public const int MaxTextLength = 32_000;
 
     public const int MaxSystemPromptLength = 10_000;
+
+    /// <summary>A title given to createConversation (titles made from the first message are at most 60).</summary>
+    public const int MaxTitleLength = 200;
     public const int MaxModelIdLength = 256;
     public const int MinMaxTokens = 1;
     public const int MaxMaxTokens = 65_536;

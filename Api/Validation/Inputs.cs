@@ -10,6 +10,8 @@ public sealed record SendMessageInput(string? ConversationId, string Text, strin
 
 public sealed record RegenerateInput(string ConversationId, string ClientRequestId, ModelSettings? Settings);
 
+public sealed record CreateConversationInput(string ClientRequestId, string? Title, ModelSettings? Settings);
+
 public sealed record StopGenerationInput(string ConversationId, string MessageId);
 
 public sealed record GetConversationInput(string ConversationId, int? MessageLimit);
@@ -57,6 +59,25 @@ public static partial class Inputs
         Id(input.Path("conversationId"), conversationId);
         Id(input.Path("clientRequestId"), clientRequestId);
         return new RegenerateInput(conversationId, clientRequestId, settings);
+    }
+
+    public static CreateConversationInput CreateConversation(JsonElement arguments)
+    {
+        var args = ArgumentReader.ForArguments(arguments);
+        var input = args.RequiredObject("input");
+        args.RejectUnknown();
+        var clientRequestId = input.RequiredString("clientRequestId");
+        var title = input.OptionalString("title");
+        var settings = Settings(input.OptionalObject("settings"));
+        input.RejectUnknown();
+        Id(input.Path("clientRequestId"), clientRequestId);
+        if (title is not null)
+        {
+            Text(input.Path("title"), title, ApiLimits.MaxTitleLength, allowBlank: true);
+        }
+
+        // A blank title is no title: the first message names the conversation, as for sendMessage.
+        return new CreateConversationInput(clientRequestId, string.IsNullOrWhiteSpace(title) ? null : title, settings);
     }
 
     public static StopGenerationInput StopGeneration(JsonElement arguments)

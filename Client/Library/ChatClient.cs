@@ -1,5 +1,7 @@
 using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text;
 using AppSyncChat.Aws.AppSyncEvents;
 using AppSyncChat.Client.CatchUp;
 using AppSyncChat.Client.Errors;
@@ -91,14 +93,44 @@ public sealed class ChatClient : IAsyncDisposable
 
     /// <summary>
     /// Sends a message and follows its answer: <see cref="MessageAccepted"/> first, then the updates of
-    /// <see cref="FollowAsync"/>. In an existing conversation the channel is subscribed before sending, so not
-    /// even the first event is missed; for a new one it is subscribed right after (catch-up covers the rest).
+    /// <see cref="FollowAsync"/>. The channel is always subscribed (and acknowledged) before the message is
+    /// sent, so not even the first event is missed: without <see cref="SendMessageInput.ConversationId"/> this is
+    /// <see cref="StartConversationAsync"/> with a conversation request id derived from the message's, so a
+    /// retry with the same <see cref="SendMessageInput.ClientRequestId"/> reaches the same conversation.
     /// </summary>
     public IAsyncEnumerable<ChatUpdate> SendAsync(SendMessageInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
+        if (input.ConversationId is null)
+        {
+            return StartConversationAsync(new CreateConversationInput { ClientRequestId = ConversationRequestIdFor(input.ClientRequestId) }, input, cancellationToken);
+        }
+
         return StartAndFollowAsync(input.ConversationId, ct => Api.SendMessageAsync(input, ct), cancellationToken);
     }
+
+    /// <summary>
+    /// Starts a new conversation and follows its first answer: <c>createConversation</c>, subscribe to its channel
+    /// and wait for the acknowledgement (<see cref="ConversationStarted"/>), then <c>sendMessage</c>
+    /// (<see cref="MessageAccepted"/>) and the updates of <see cref="FollowAsync"/>. The conversation's
+    /// <see cref="CreateConversationInput.Settings"/> are defaults for every answer; <paramref name="firstMessage"/>'s
+    /// own settings override them. Its <see cref="SendMessageInput.ConversationId"/> must be null.
+    /// </summary>
+    public IAsyncEnumerable<ChatUpdate> StartConversationAsync(CreateConversationInput conversation, SendMessageInput firstMessage, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(conversation);
+        ArgumentNullException.ThrowIfNull(firstMessage);
+        if (firstMessage.ConversationId is not null)
+        {
+            throw new ArgumentException("The first message of a new conversation has no conversation id yet.", nameof(firstMessage));
+        }
+
+        return StartConversationCoreAsync(conversation, firstMessage, cancellationToken);
+    }
+
+    /// <summary>Creates an empty conversation (<c>createConversation</c>); subscribe to its channel before sending into it.</summary>
+    public Task<Conversation> CreateConversationAsync(CreateConversationInput input, CancellationToken cancellationToken = default) =>
+        Api.CreateConversationAsync(input, cancellationToken);
 
     /// <summary>Answers the last user message again (a new assistant message) and follows it, like <see cref="SendAsync"/>.</summary>
     public IAsyncEnumerable<ChatUpdate> RegenerateAsync(RegenerateInput input, CancellationToken cancellationToken = default)
@@ -107,33 +139,76 @@ public sealed class ChatClient : IAsyncDisposable
         return StartAndFollowAsync(input.ConversationId, ct => Api.RegenerateAsync(input, ct), cancellationToken);
     }
 
-    private async IAsyncEnumerable<ChatUpdate> StartAndFollowAsync(
-        string? conversationId, Func<CancellationToken, Task<SendMessageResult>> start, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// The createConversation request id <see cref="SendAsync"/> uses for a message's new conversation: derived
+    /// from the message's own (request ids of one owner share one namespace, so it cannot be the same), and
+    /// stable, so retrying the send retries the creation too.
+    /// </summary>
+    public static string ConversationRequestIdFor(string messageClientRequestId)
     {
-        IChannelSubscription? subscription = null;
+        ArgumentNullException.ThrowIfNull(messageClientRequestId);
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes("createConversation\n" + messageClientRequestId));
+        return "conv-" + Convert.ToHexStringLower(hash)[..32];
+    }
+
+    private async IAsyncEnumerable<ChatUpdate> StartConversationCoreAsync(
+        CreateConversationInput create, SendMessageInput firstMessage, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // Open the socket while the conversation is created, so subscribing is one round trip.
+        var connecting = _subscriber is IConnectableChannelSubscriber connectable ? connectable.ConnectAsync(cancellationToken) : Task.CompletedTask;
+        var creating = Api.CreateConversationAsync(create, cancellationToken);
+        await Task.WhenAll(creating, connecting).ConfigureAwait(false); // a failed create is reported first
+        var conversation = await creating.ConfigureAwait(false);
+        if (!ChannelIds.IsValid(conversation.ConversationId))
+        {
+            throw ChatClientErrors.BadResponse($"the API returned a conversation id a channel cannot carry ('{conversation.ConversationId}')", null, null);
+        }
+
+        // Subscribed (acknowledged) before the message exists: the worker cannot publish ahead of us.
+        var subscription = await _subscriber.SubscribeAsync(ChatChannels.ForConversation(conversation.ConversationId), cancellationToken).ConfigureAwait(false);
+        var handedOver = false;
         try
         {
-            SendMessageResult result;
-            if (conversationId is not null)
+            yield return new ConversationStarted(conversation);
+            var input = firstMessage with { ConversationId = conversation.ConversationId };
+            handedOver = true;
+            await foreach (var update in FollowStartedAsync(subscription, ct => Api.SendMessageAsync(input, ct), cancellationToken).ConfigureAwait(false))
             {
-                subscription = await _subscriber.SubscribeAsync(ChatChannels.ForConversation(conversationId), cancellationToken).ConfigureAwait(false);
-                result = await start(cancellationToken).ConfigureAwait(false);
+                yield return update;
             }
-            else
+        }
+        finally
+        {
+            if (!handedOver)
             {
-                // The channel is known only from the answer: open the socket meanwhile, so subscribing is one round trip.
-                var connecting = _subscriber is IConnectableChannelSubscriber connectable ? connectable.ConnectAsync(cancellationToken) : Task.CompletedTask;
-                var sending = start(cancellationToken);
-                await Task.WhenAll(sending, connecting).ConfigureAwait(false); // a failed send is reported first
-                result = await sending.ConfigureAwait(false);
+                await subscription.DisposeAsync().ConfigureAwait(false);
             }
+        }
+    }
+
+    private async IAsyncEnumerable<ChatUpdate> StartAndFollowAsync(
+        string conversationId, Func<CancellationToken, Task<SendMessageResult>> start, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var subscription = await _follower.SubscribeAsync(conversationId, cancellationToken).ConfigureAwait(false);
+        await foreach (var update in FollowStartedAsync(subscription, start, cancellationToken).ConfigureAwait(false))
+        {
+            yield return update;
+        }
+    }
+
+    /// <summary>With the channel already subscribed: starts the turn, then follows it. Disposes the subscription.</summary>
+    private async IAsyncEnumerable<ChatUpdate> FollowStartedAsync(
+        IChannelSubscription subscription, Func<CancellationToken, Task<SendMessageResult>> start, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await start(cancellationToken).ConfigureAwait(false);
             if (!ChannelIds.IsValid(result.ConversationId) || !ChannelIds.IsValid(result.AssistantMessageId))
             {
                 throw ChatClientErrors.BadResponse($"the API returned ids a channel cannot carry ('{result.ConversationId}', '{result.AssistantMessageId}')", null, null);
             }
 
             yield return new MessageAccepted(result);
-            subscription ??= await _subscriber.SubscribeAsync(ChatChannels.ForConversation(result.ConversationId), cancellationToken).ConfigureAwait(false);
             var request = new FollowRequest(result.ConversationId) { MessageId = result.AssistantMessageId };
             await foreach (var update in _follower.FollowAsync(subscription, request, cancellationToken).ConfigureAwait(false))
             {
@@ -142,10 +217,7 @@ public sealed class ChatClient : IAsyncDisposable
         }
         finally
         {
-            if (subscription is not null)
-            {
-                await subscription.DisposeAsync().ConfigureAwait(false);
-            }
+            await subscription.DisposeAsync().ConfigureAwait(false);
         }
     }
 

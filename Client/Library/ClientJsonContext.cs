@@ -12,6 +12,7 @@ namespace AppSyncChat.Client;
     WriteIndented = false)]
 [JsonSerializable(typeof(InputVariables<SendMessageInput>))]
 [JsonSerializable(typeof(InputVariables<RegenerateInput>))]
+[JsonSerializable(typeof(InputVariables<CreateConversationInput>))]
 [JsonSerializable(typeof(InputVariables<StopGenerationInput>))]
 [JsonSerializable(typeof(GetConversationVariables))]
 [JsonSerializable(typeof(ListConversationsVariables))]

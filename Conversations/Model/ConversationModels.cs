@@ -16,6 +16,48 @@ public sealed record Conversation(
 
     /// <summary>The start of the newest message's text, for conversation lists.</summary>
     public string? LastMessagePreview { get; init; }
+
+    /// <summary>
+    /// Defaults for every answer of the conversation (set by <c>createConversation</c>); the settings of
+    /// each request override them field by field (<see cref="ModelSettingsMerge"/>). Null when none were set.
+    /// </summary>
+    public ModelSettings? Settings { get; init; }
+}
+
+/// <summary>How a conversation's default settings and a request's settings combine.</summary>
+public static class ModelSettingsMerge
+{
+    /// <summary>
+    /// Each field of <paramref name="overrides"/> that is set wins; the others come from
+    /// <paramref name="defaults"/>. Null when neither sets anything.
+    /// </summary>
+    public static ModelSettings? Under(ModelSettings? defaults, ModelSettings? overrides)
+    {
+        if (defaults is null || IsEmpty(defaults))
+        {
+            return overrides is null || IsEmpty(overrides) ? null : overrides;
+        }
+
+        if (overrides is null)
+        {
+            return defaults;
+        }
+
+        return new ModelSettings
+        {
+            ModelId = overrides.ModelId ?? defaults.ModelId,
+            MaxTokens = overrides.MaxTokens ?? defaults.MaxTokens,
+            Temperature = overrides.Temperature ?? defaults.Temperature,
+            TopP = overrides.TopP ?? defaults.TopP,
+            SystemPrompt = overrides.SystemPrompt ?? defaults.SystemPrompt,
+        };
+    }
+
+    public static bool IsEmpty(ModelSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return settings.ModelId is null && settings.MaxTokens is null && settings.Temperature is null && settings.TopP is null && settings.SystemPrompt is null;
+    }
 }
 
 /// <summary>A stored message. <see cref="Text"/> of a STREAMING message is the last checkpoint.</summary>

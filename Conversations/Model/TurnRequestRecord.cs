@@ -56,4 +56,32 @@ public static class TurnOperations
 {
     public const string SendMessage = "sendMessage";
     public const string Regenerate = "regenerate";
+
+    /// <summary>Not a turn: <c>createConversation</c> shares the idempotency records (<see cref="ConversationRequestRecord"/>).</summary>
+    public const string CreateConversation = "createConversation";
+}
+
+/// <summary>
+/// The idempotency record of a <c>createConversation</c> request. It lives under the same key as
+/// <see cref="TurnRequestRecord"/> (owner + client request id), so one client request id names one request
+/// whatever its operation. It reserves the conversation id before the conversation is written.
+/// </summary>
+public sealed record ConversationRequestRecord
+{
+    public required string OwnerId { get; init; }
+
+    public required string ClientRequestId { get; init; }
+
+    /// <summary><see cref="TurnOperations.CreateConversation"/> for a record this request wrote; another value when the id was used for another operation.</summary>
+    public required string Operation { get; init; }
+
+    /// <summary>Hash of the request's input: a retry with the same id but a different input is rejected.</summary>
+    public required string Fingerprint { get; init; }
+
+    /// <summary><see cref="TurnRequestStates.Pending"/> (id reserved) or <see cref="TurnRequestStates.Done"/> (conversation written).</summary>
+    public required string State { get; init; }
+
+    public required string ConversationId { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
 }

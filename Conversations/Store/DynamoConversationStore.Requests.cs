@@ -135,6 +135,13 @@ public sealed partial class DynamoConversationStore
             values[":preview"] = S(command.Preview);
         }
 
+        if (command.Title is not null)
+        {
+            // A conversation created without a title takes the first message's, as one created by sendMessage does.
+            set += ", #title = if_not_exists(#title, :title)";
+            values[":title"] = S(command.Title);
+        }
+
         if (ttl is { } expires)
         {
             set += ", #expiresAt = :ttl";
@@ -168,6 +175,77 @@ public sealed partial class DynamoConversationStore
         return current.ActiveMessageId is not null && current.ActiveMessageId != command.AssistantMessageId
             ? new StartTurnResult(StartTurnStatus.Busy, current)
             : new StartTurnResult(StartTurnStatus.IdsTooOld, current);
+    }
+
+    public async Task<ConversationRequestRecord> ReserveConversationRequestAsync(ConversationRequestRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var pending = record with { State = TurnRequestStates.Pending };
+        if (await TryPutAsync(ToItem(pending, (record.CreatedAt + _options.RequestRetention).ToUnixTimeSeconds()), cancellationToken).ConfigureAwait(false))
+        {
+            return pending;
+        }
+
+        var item = await GetItemAsync(RequestKey(record.OwnerId, record.ClientRequestId), cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException("The idempotency record vanished between a failed put and a consistent read.");
+        return ToConversationRequest(item);
+    }
+
+    public async Task<Conversation?> CreateConversationAsync(NewConversation conversation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(conversation);
+        var item = ConversationKey(conversation.ConversationId);
+        item[TableNames.Entity] = S(TableNames.ConversationEntity);
+        item[TableNames.ConversationId] = S(conversation.ConversationId);
+        item[TableNames.OwnerId] = S(conversation.OwnerId);
+        item[TableNames.CreatedAt] = Time(conversation.CreatedAt);
+        item[TableNames.UpdatedAt] = Time(conversation.CreatedAt);
+        item[TableNames.ByOwnerPartitionKey] = S(TableNames.OwnerKey(conversation.OwnerId));
+        item[TableNames.ByOwnerSortKey] = S(OwnerSortKey(conversation.CreatedAt, conversation.ConversationId));
+        if (conversation.Title is not null)
+        {
+            item[TableNames.Title] = S(conversation.Title);
+        }
+
+        if (ToAttribute(conversation.Settings) is { } settings)
+        {
+            item[TableNames.Settings] = settings;
+        }
+
+        if (ExpiresAtSeconds(conversation.CreatedAt) is { } ttl)
+        {
+            item[TableNames.ExpiresAt] = N(ttl);
+        }
+
+        if (await TryPutAsync(item, cancellationToken).ConfigureAwait(false))
+        {
+            return ToConversation(item);
+        }
+
+        // A retry of this request wrote it already (its id was reserved by the request's record).
+        var existing = await GetConversationAsync(conversation.ConversationId, cancellationToken).ConfigureAwait(false);
+        return existing is not null && existing.OwnerId == conversation.OwnerId ? existing : null;
+    }
+
+    public async Task<bool> CompleteConversationRequestAsync(ConversationRequestRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var updated = await TryUpdateAsync(
+            new UpdateItemRequest
+            {
+                Key = RequestKey(record.OwnerId, record.ClientRequestId),
+                ConditionExpression = "#state = :pending AND #operation = :operation",
+                UpdateExpression = "SET #state = :done",
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+                {
+                    [":pending"] = S(TurnRequestStates.Pending),
+                    [":done"] = S(TurnRequestStates.Done),
+                    [":operation"] = S(TurnOperations.CreateConversation),
+                },
+                ReturnValues = Amazon.DynamoDBv2.ReturnValue.NONE,
+            },
+            cancellationToken).ConfigureAwait(false);
+        return updated is not null;
     }
 
     public async Task<bool> PutMessageIfAbsentAsync(ChatMessage message, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using AppSyncChat.Contracts.Queue;
 using AppSyncChat.Conversations.Model;
 
 namespace AppSyncChat.Conversations.Store;
@@ -31,7 +32,10 @@ public interface IConversationStore
     /// <summary>Gives a PENDING record fresh message ids (its reserved ids no longer sort last); null when it moved on.</summary>
     Task<TurnRequestRecord?> ReassignRequestIdsAsync(TurnRequestRecord record, string userMessageId, string assistantMessageId, CancellationToken cancellationToken);
 
-    /// <summary>Creates the conversation or takes its one-running-turn lock for the assistant message.</summary>
+    /// <summary>
+    /// Creates the conversation or takes its one-running-turn lock for the assistant message. Locking a
+    /// conversation that has no title yet (created without one) sets <see cref="StartTurnCommand.Title"/>.
+    /// </summary>
     Task<StartTurnResult> StartTurnAsync(StartTurnCommand command, CancellationToken cancellationToken);
 
     /// <summary>Puts a message unless one with its id exists; false when it existed (a retry).</summary>
@@ -55,9 +59,26 @@ public interface IConversationStore
     /// </summary>
     Task<bool> AbandonTurnAsync(ChatMessage observed, string finalStatus, MessageError error, CancellationToken cancellationToken);
 
+    // ---- createConversation; see README "Write order of createConversation". ----
+
+    /// <summary>Writes the createConversation idempotency record as PENDING when absent; returns the stored record (the existing one on a retry, whatever its operation).</summary>
+    Task<ConversationRequestRecord> ReserveConversationRequestAsync(ConversationRequestRecord record, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Puts the empty conversation unless it exists; returns the stored conversation (the existing one on a
+    /// retry), or null when the id is taken by another owner.
+    /// </summary>
+    Task<Conversation?> CreateConversationAsync(NewConversation conversation, CancellationToken cancellationToken);
+
+    /// <summary>PENDING → DONE; false when it already was DONE.</summary>
+    Task<bool> CompleteConversationRequestAsync(ConversationRequestRecord record, CancellationToken cancellationToken);
+
     /// <summary>Frees the conversation when <paramref name="messageId"/> is still its active message.</summary>
     Task<bool> ClearActiveMessageAsync(string conversationId, string messageId, CancellationToken cancellationToken, string? preview = null);
 }
+
+/// <summary>An empty conversation as createConversation writes it: owner, optional title and default settings, no messages.</summary>
+public sealed record NewConversation(string ConversationId, string OwnerId, string? Title, ModelSettings? Settings, DateTimeOffset CreatedAt);
 
 /// <summary>Create the conversation (sendMessage without an id) or lock an existing one for a new assistant message.</summary>
 public sealed record StartTurnCommand(

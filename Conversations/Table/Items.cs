@@ -210,7 +210,12 @@ internal static class Items
     {
         LastMessageId = GetString(item, TableNames.LastMessageId),
         LastMessagePreview = GetString(item, TableNames.LastMessagePreview),
+        Settings = item.TryGetValue(TableNames.Settings, out var settings) && settings.M is { Count: > 0 } map ? ToSettings(map) : null,
     };
+
+    /// <summary>The settings map attribute, or null when <paramref name="settings"/> sets nothing.</summary>
+    public static AttributeValue? ToAttribute(ModelSettings? settings) =>
+        settings is not null && ToMap(settings) is { Count: > 0 } map ? new AttributeValue { M = map } : null;
 
     // ---- turn requests ----
 
@@ -232,6 +237,34 @@ internal static class Items
         item[TableNames.ExpiresAt] = N(expiresAtSeconds);
         return item;
     }
+
+    public static Dictionary<string, AttributeValue> ToItem(ConversationRequestRecord record, long expiresAtSeconds)
+    {
+        var item = RequestKey(record.OwnerId, record.ClientRequestId);
+        item[TableNames.Entity] = S(TableNames.RequestEntity);
+        item[TableNames.OwnerId] = S(record.OwnerId);
+        item[TableNames.ClientRequestId] = S(record.ClientRequestId);
+        item[TableNames.Operation] = S(record.Operation);
+        item[TableNames.Fingerprint] = S(record.Fingerprint);
+        item[TableNames.State] = S(record.State);
+        item[TableNames.ConversationId] = S(record.ConversationId);
+        item[TableNames.CreatesConversation] = B(true);
+        item[TableNames.CreatedAt] = Time(record.CreatedAt);
+        item[TableNames.ExpiresAt] = N(expiresAtSeconds);
+        return item;
+    }
+
+    /// <summary>Reads any idempotency record as a createConversation record (its operation tells whether it is one).</summary>
+    public static ConversationRequestRecord ToConversationRequest(Dictionary<string, AttributeValue> item) => new()
+    {
+        OwnerId = GetString(item, TableNames.OwnerId) ?? string.Empty,
+        ClientRequestId = GetString(item, TableNames.ClientRequestId) ?? string.Empty,
+        Operation = GetString(item, TableNames.Operation) ?? string.Empty,
+        Fingerprint = GetString(item, TableNames.Fingerprint) ?? string.Empty,
+        State = GetString(item, TableNames.State) ?? TurnRequestStates.Pending,
+        ConversationId = GetString(item, TableNames.ConversationId) ?? string.Empty,
+        CreatedAt = GetTime(item, TableNames.CreatedAt) ?? DateTimeOffset.UnixEpoch,
+    };
 
     public static TurnRequestRecord ToRequest(Dictionary<string, AttributeValue> item) => new()
     {

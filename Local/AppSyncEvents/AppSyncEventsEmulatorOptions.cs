@@ -95,6 +95,14 @@ public sealed record AppSyncEventsEmulatorOptions
         new("default", [EventsAuthMode.ApiKey, EventsAuthMode.Iam, EventsAuthMode.BearerToken], [EventsAuthMode.ApiKey, EventsAuthMode.Iam, EventsAuthMode.BearerToken]),
     ];
 
+    /// <summary>
+    /// Stands in for the namespaces' <c>onSubscribe</c> handlers (APPSYNC_JS code the emulator cannot run): called
+    /// for every subscribe that passed the auth check, before it is acknowledged. False refuses it as a handler's
+    /// <c>util.unauthorized()</c> does (<c>subscribe_error</c>, <c>UnauthorizedException</c>). Null: no handler,
+    /// every authorized subscribe passes. The Local stack sets the chat namespace's owner check here.
+    /// </summary>
+    public Func<EventsSubscribeRequest, CancellationToken, ValueTask<bool>>? SubscribeRule { get; init; }
+
     /// <summary>Auth modes accepted to open a WebSocket (the API's connection auth modes).</summary>
     public IReadOnlyList<EventsAuthMode> ConnectionAuthModes { get; init; } = [EventsAuthMode.ApiKey, EventsAuthMode.Iam, EventsAuthMode.BearerToken];
 
@@ -128,3 +136,10 @@ public sealed record AppSyncEventsEmulatorOptions
     /// <summary>Log sink; null logs nothing.</summary>
     public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; init; }
 }
+
+/// <summary>
+/// A subscribe the <see cref="AppSyncEventsEmulatorOptions.SubscribeRule"/> decides on: the channel as
+/// normalized segments (<c>["chat", "abc"]</c>, a wildcard as its last segment <c>"*"</c>) and the caller's
+/// credential — what an <c>onSubscribe</c> handler sees as <c>ctx.info.channel</c> and <c>ctx.identity</c>.
+/// </summary>
+public sealed record EventsSubscribeRequest(string Channel, IReadOnlyList<string> Segments, EventsAuthMode AuthMode, string? ApiKey, string? BearerToken);

@@ -206,7 +206,7 @@ internal sealed class EmulatorConnection
                 }
                 while (!result.EndOfMessage);
 
-                if (!Handle(message.WrittenMemory, startKeepAlive))
+                if (!await HandleAsync(message.WrittenMemory, startKeepAlive, cancellationToken).ConfigureAwait(false))
                 {
                     return;
                 }
@@ -219,7 +219,7 @@ internal sealed class EmulatorConnection
     }
 
     /// <summary>Handles one inbound frame; false ends the connection.</summary>
-    private bool Handle(ReadOnlyMemory<byte> utf8, Func<Task> startKeepAlive)
+    private async ValueTask<bool> HandleAsync(ReadOnlyMemory<byte> utf8, Func<Task> startKeepAlive, CancellationToken cancellationToken)
     {
         JsonDocument doc;
         try
@@ -257,19 +257,19 @@ internal sealed class EmulatorConnection
                             w.WriteString("type", EventsWireNames.MessageTypes.ConnectionAck);
                             w.WriteNumber("connectionTimeoutMs", _core.Options.ConnectionTimeoutMs);
                         }));
-                        startKeepAlive();
+                        _ = startKeepAlive();
                     }
 
                     return true;
                 case EventsWireNames.MessageTypes.Subscribe:
-                    startKeepAlive();
-                    Subscribe(frame, id);
+                    _ = startKeepAlive();
+                    await SubscribeAsync(frame, id, cancellationToken).ConfigureAwait(false);
                     return true;
                 case EventsWireNames.MessageTypes.Unsubscribe:
                     Unsubscribe(id);
                     return true;
                 case EventsWireNames.MessageTypes.Publish:
-                    startKeepAlive();
+                    _ = startKeepAlive();
                     Publish(frame, id);
                     return true;
                 default:
@@ -280,7 +280,7 @@ internal sealed class EmulatorConnection
         }
     }
 
-    private void Subscribe(JsonElement frame, string? id)
+    private async ValueTask SubscribeAsync(JsonElement frame, string? id, CancellationToken cancellationToken)
     {
         const string errorType = EventsWireNames.MessageTypes.SubscribeError;
         if (!EmulatorChannels.IsOperationId(id))
@@ -315,6 +315,30 @@ internal sealed class EmulatorConnection
             return;
         }
 
+        if (_core.Options.SubscribeRule is { } rule)
+        {
+            bool allowed;
+            try
+            {
+                allowed = await rule(SubscribeRequest(normalized, auth, headers!), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // As a handler whose data source failed (util.error): refused, the connection stays.
+                _core.Logger.LogWarning(ex, "The subscribe rule failed for {Channel}", normalized);
+                Control(EmulatorWire.ErrorFrame(errorType, id, EventsWireNames.ErrorTypes.Unauthorized, $"The subscribe handler failed: {ex.Message}"));
+                return;
+            }
+
+            if (!allowed)
+            {
+                // As a namespace handler's util.unauthorized(): the subscription is refused, the connection stays.
+                _core.Stats.AuthFailed();
+                Control(EmulatorWire.ErrorFrame(errorType, id, EventsWireNames.ErrorTypes.Unauthorized, $"Not authorized to subscribe to '{normalized}'."));
+                return;
+            }
+        }
+
         EmulatorSubscription subscription;
         lock (_gate)
         {
@@ -342,6 +366,24 @@ internal sealed class EmulatorConnection
             w.WriteString("id", id);
         }));
         _core.Broker.Add(subscription);
+    }
+
+    private static EventsSubscribeRequest SubscribeRequest(string normalized, AuthResult auth, IReadOnlyDictionary<string, string> headers)
+    {
+        string? Header(string name) => headers.TryGetValue(name, out var value) ? value.Trim() : null;
+        var token = Header("authorization");
+        if (token is not null && token.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            token = token[7..].Trim();
+        }
+
+        var mode = auth.Mode ?? EventsAuthMode.ApiKey;
+        return new EventsSubscribeRequest(
+            normalized,
+            normalized.Split('/', StringSplitOptions.RemoveEmptyEntries),
+            mode,
+            mode == EventsAuthMode.ApiKey ? Header("x-api-key") : null,
+            mode == EventsAuthMode.BearerToken ? token : null);
     }
 
     private void Unsubscribe(string? id)

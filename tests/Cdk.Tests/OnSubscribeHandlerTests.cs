@@ -62,6 +62,47 @@ public sealed class OnSubscribeHandlerTests
     }
 
     [Fact]
+    public async Task OnSubscribe_CreatedConversationWithoutMessages_OnlyItsOwnerMayWatch()
+    {
+        // The item createConversation writes: owner, title and default settings, but no message yet (no
+        // activeMessageId, lastMessageId or preview). The owner check must not depend on any of those.
+        JsonObject Created(string owner)
+        {
+            var items = Items(Conversation, owner);
+            var item = items.Single().Value!.AsObject();
+            item[TableNames.Title] = "Trip to Lisbon";
+            item[TableNames.Settings] = new JsonObject { [TableNames.SystemPrompt] = "Be brief.", [TableNames.Temperature] = 0.2 };
+            item[TableNames.CreatedAt] = "2026-12-06T07:30:00.000Z";
+            item[TableNames.UpdatedAt] = "2026-12-06T07:30:00.000Z";
+            Assert.False(item.ContainsKey(TableNames.ActiveMessageId) || item.ContainsKey(TableNames.LastMessageId));
+            return items;
+        }
+
+        var alices = Created(OwnerIds.UserPrefix + "alice-sub");
+        var apiKeys = Created(OwnerIds.Anonymous);
+        var cases = new (string Name, JsonObject? Identity, JsonObject Items, string Expected)[]
+        {
+            ("cognito owner", CognitoAlice, alices, "allowed"),
+            ("other cognito user", CognitoBob, alices, "unauthorized"),
+            ("api key", null, alices, "unauthorized"),
+            ("api key on an api-key conversation", null, apiKeys, "allowed"),
+            ("cognito user on an api-key conversation", CognitoBob, apiKeys, "unauthorized"),
+        };
+
+        var results = await RunAsync(cases.Select(c => new JsonObject
+        {
+            ["channel"] = $"/chat/{Conversation}",
+            ["identity"] = c.Identity?.DeepClone(),
+            ["items"] = c.Items.DeepClone(),
+        }));
+
+        for (var i = 0; i < cases.Length; i++)
+        {
+            Assert.True(cases[i].Expected == results[i].GetProperty("outcome").GetString(), $"{cases[i].Name}: expected {cases[i].Expected}, got {results[i]}");
+        }
+    }
+
+    [Fact]
     public async Task OnSubscribe_DataSourceError_IsReportedAsError()
     {
         var results = await RunAsync([new JsonObject

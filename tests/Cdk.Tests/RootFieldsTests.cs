@@ -7,7 +7,7 @@ public sealed class RootFieldsTests
 {
     [Fact]
     public void Read_ContractsSchema_EveryQueryAndMutationField() => Assert.Equal(
-        new[] { ("Query", "getConversation"), ("Query", "listConversations"), ("Mutation", "sendMessage"), ("Mutation", "stopGeneration"), ("Mutation", "regenerate") },
+        new[] { ("Query", "getConversation"), ("Query", "listConversations"), ("Mutation", "sendMessage"), ("Mutation", "stopGeneration"), ("Mutation", "regenerate"), ("Mutation", "createConversation") },
         RootFields.Read(Schema.ReadText()));
 
     [Fact]

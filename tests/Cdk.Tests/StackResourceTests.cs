@@ -209,7 +209,7 @@ public sealed class StackResourceTests(StackFixture fixture)
 
         var resolvers = fixture.Resources("AWS::AppSync::Resolver").Select(r => r.Resource.GetProperty("Properties")).ToList();
         Assert.Equal(
-            new[] { "Mutation.regenerate", "Mutation.sendMessage", "Mutation.stopGeneration", "Query.getConversation", "Query.listConversations" },
+            new[] { "Mutation.createConversation", "Mutation.regenerate", "Mutation.sendMessage", "Mutation.stopGeneration", "Query.getConversation", "Query.listConversations" },
             resolvers.Select(r => $"{r.GetProperty("TypeName").GetString()}.{r.GetProperty("FieldName").GetString()}").Order().ToArray());
         Assert.All(resolvers, resolver =>
         {

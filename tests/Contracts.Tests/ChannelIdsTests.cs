@@ -43,7 +43,7 @@ public sealed class ChannelIdsTests
     {
         var schema = Schema.ReadText();
 
-        foreach (var field in new[] { "sendMessage(", "stopGeneration(", "regenerate(", "getConversation(", "listConversations(" })
+        foreach (var field in new[] { "sendMessage(", "stopGeneration(", "regenerate(", "createConversation(", "getConversation(", "listConversations(" })
         {
             Assert.Contains(field, schema, StringComparison.Ordinal);
         }

@@ -60,8 +60,9 @@ public static class SendCommand
     {
         var text = new Argument<string>("text") { Description = "The message (quote it)" };
         var conversation = new Option<string?>("--conversation", "-c") { Description = "Continue this conversation (default: start a new one)" };
+        var title = new Option<string?>("--title") { Description = "Title of the new conversation (default: its first words)" };
         var model = new ModelOptions();
-        var command = new Command("send", "Send a message and stream the answer live (Ctrl+C stops the generation)") { text, conversation };
+        var command = new Command("send", "Send a message and stream the answer live (Ctrl+C stops the generation)") { text, conversation, title };
         model.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -72,8 +73,29 @@ public static class SendCommand
             }
 
             var conversationId = parse.GetValue(conversation) is { } c ? CliContext.RequireId(c, "--conversation") : null;
-            var input = new SendMessageInput { ConversationId = conversationId, Text = message, ClientRequestId = model.ReadRequestId(parse), Settings = model.Read(parse) };
+            var newTitle = parse.GetValue(title);
+            if (newTitle is not null && conversationId is not null)
+            {
+                throw new CliUsageException("--title names a new conversation; it cannot be used with --conversation.");
+            }
+
+            var requestId = model.ReadRequestId(parse);
             await using var client = await context.ConnectAsync(parse, cancellationToken).ConfigureAwait(false);
+            if (conversationId is null)
+            {
+                // A new conversation: created first and subscribed before the message is sent, so the answer's
+                // first event is never missed. Its settings are the conversation's defaults for later answers too.
+                var create = new CreateConversationInput
+                {
+                    ClientRequestId = Client.ChatClient.ConversationRequestIdFor(requestId),
+                    Title = newTitle,
+                    Settings = model.Read(parse),
+                };
+                var first = new SendMessageInput { Text = message, ClientRequestId = requestId };
+                return await StreamAsync(context, context.NewRenderer(parse), client, ct => client.StartConversationAsync(create, first, ct)).ConfigureAwait(false);
+            }
+
+            var input = new SendMessageInput { ConversationId = conversationId, Text = message, ClientRequestId = requestId, Settings = model.Read(parse) };
             return await StreamAsync(context, context.NewRenderer(parse), client, ct => client.SendAsync(input, ct)).ConfigureAwait(false);
         });
         return command;

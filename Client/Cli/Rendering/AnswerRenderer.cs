@@ -132,6 +132,7 @@ public sealed class AnswerRenderer(TextWriter output, TextWriter status, TimePro
 
     private static string Verbose(ChatUpdate update) => update switch
     {
+        ConversationStarted s => $"ConversationStarted({s.Conversation.ConversationId}, channel subscribed)",
         TextReset r => $"TextReset({r.Reason}, {r.Text.Length} characters)",
         MessageFinished f => $"{f.GetType().Name}({f.Text.Length} characters)",
         _ => update.ToString(),

@@ -73,5 +73,13 @@ public enum ResyncReason
     NewMessage,
 }
 
+/// <summary>
+/// First update of <see cref="ChatClient.SendAsync"/> into a new conversation (and of
+/// <see cref="ChatClient.StartConversationAsync"/>): the conversation exists and its channel is subscribed
+/// (acknowledged), so every event of the first answer will arrive. <see cref="MessageAccepted"/> follows.
+/// No message exists yet, so <see cref="ChatUpdate.MessageId"/> is empty.
+/// </summary>
+public sealed record ConversationStarted(GraphQL.Conversation Conversation) : ChatUpdate(string.Empty);
+
 /// <summary>First update of <see cref="ChatClient.SendAsync"/> and <see cref="ChatClient.RegenerateAsync"/>: the API accepted the message.</summary>
 public sealed record MessageAccepted(GraphQL.SendMessageResult Result) : ChatUpdate(Result.AssistantMessageId);

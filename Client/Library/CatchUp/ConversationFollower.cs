@@ -43,13 +43,53 @@ public sealed class ConversationFollower
     public async IAsyncEnumerable<ChatUpdate> FollowAsync(FollowRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ValidateRequest(request);
-        var subscription = await _subscriber.SubscribeAsync(ChatChannels.ForConversation(request.ConversationId), cancellationToken).ConfigureAwait(false);
+        var subscription = await SubscribeAsync(request.ConversationId, cancellationToken).ConfigureAwait(false);
         await using (subscription.ConfigureAwait(false))
         {
             await foreach (var update in FollowAsync(subscription, request, cancellationToken).ConfigureAwait(false))
             {
                 yield return update;
             }
+        }
+    }
+
+    /// <summary>
+    /// Subscribes to the conversation's channel (returns once the subscription is acknowledged). The service
+    /// refuses channels of conversations that do not exist or are not the caller's; when the transport refuses,
+    /// the snapshot tells which: an unknown or foreign conversation is reported as
+    /// <see cref="ChatClientErrors.ConversationNotFound"/> (as the API reports it), anything else as the transport's error.
+    /// </summary>
+    public async Task<IChannelSubscription> SubscribeAsync(string conversationId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _subscriber.SubscribeAsync(ChatChannels.ForConversation(conversationId), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception refused) when (refused is not OperationCanceledException)
+        {
+            if (await IsUnknownConversationAsync(conversationId, cancellationToken).ConfigureAwait(false))
+            {
+                throw ChatClientErrors.ConversationNotFound(conversationId);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>True only when the snapshot says the conversation does not exist (for this caller); false when it exists or cannot be read.</summary>
+    private async Task<bool> IsUnknownConversationAsync(string conversationId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _snapshots.GetConversationAsync(conversationId, 1, cancellationToken).ConfigureAwait(false) is null;
+        }
+        catch (ChatClientException ex) when (ex is GraphQLRequestException { ErrorType: GraphQLErrorTypes.NotFound })
+        {
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return false;
         }
     }
 

@@ -59,6 +59,16 @@ public sealed class ChatApiClient : IChatApi
             ClientJsonContext.Default.SendMessageResult, cancellationToken);
     }
 
+    public Task<Conversation> CreateConversationAsync(CreateConversationInput input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        RequireId(input.ClientRequestId, "clientRequestId");
+        return ExecuteRequiredAsync(
+            GraphQLOperations.CreateConversation, GraphQLOperations.CreateConversationField,
+            new InputVariables<CreateConversationInput>(input), ClientJsonContext.Default.InputVariablesCreateConversationInput,
+            ClientJsonContext.Default.Conversation, cancellationToken);
+    }
+
     public Task<SendMessageResult> RegenerateAsync(RegenerateInput input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);

@@ -32,6 +32,36 @@ public sealed record SendMessageInput
     public ModelSettingsInput? Settings { get; init; }
 }
 
+/// <summary>
+/// <c>createConversation</c>: an empty conversation owned by the caller, to subscribe to before its first
+/// message (so not even the first event is missed).
+/// </summary>
+public sealed record CreateConversationInput
+{
+    /// <summary>Idempotency key (1-50 of [A-Za-z0-9-]); a retry with the same key returns the same conversation.</summary>
+    public required string ClientRequestId { get; init; }
+
+    /// <summary>Null: the first message names the conversation (its first words).</summary>
+    public string? Title { get; init; }
+
+    /// <summary>Defaults for every answer; settings of a sendMessage or regenerate override them field by field.</summary>
+    public ModelSettingsInput? Settings { get; init; }
+}
+
+/// <summary>A conversation's default model settings (GraphQL <c>ModelSettings</c>).</summary>
+public sealed record ModelSettings
+{
+    public string? ModelId { get; init; }
+
+    public int? MaxTokens { get; init; }
+
+    public double? Temperature { get; init; }
+
+    public double? TopP { get; init; }
+
+    public string? SystemPrompt { get; init; }
+}
+
 public sealed record RegenerateInput
 {
     public required string ConversationId { get; init; }
@@ -93,6 +123,9 @@ public sealed record Conversation
 
     /// <summary>Oldest first.</summary>
     public IReadOnlyList<Message> Messages { get; init; } = [];
+
+    /// <summary>Defaults for every answer of this conversation (null when none were set).</summary>
+    public ModelSettings? Settings { get; init; }
 }
 
 public sealed record Message

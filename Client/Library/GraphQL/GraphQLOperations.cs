@@ -18,9 +18,16 @@ internal static class GraphQLOperations
     public const string StopGeneration =
         "mutation StopGeneration($input: StopGenerationInput!) { stopGeneration(input: $input) { conversationId messageId status accepted } }";
 
+    private const string ConversationFields =
+        "conversationId title createdAt updatedAt channel activeMessageId messages { " + MessageFields + " } " +
+        "settings { modelId maxTokens temperature topP systemPrompt }";
+
+    public const string CreateConversation =
+        "mutation CreateConversation($input: CreateConversationInput!) { createConversation(input: $input) { " + ConversationFields + " } }";
+
     public const string GetConversation =
         "query GetConversation($conversationId: ID!, $messageLimit: Int) { getConversation(conversationId: $conversationId, messageLimit: $messageLimit) { " +
-        "conversationId title createdAt updatedAt channel activeMessageId messages { " + MessageFields + " } } }";
+        ConversationFields + " } }";
 
     public const string ListConversations =
         "query ListConversations($limit: Int, $nextToken: String) { listConversations(limit: $limit, nextToken: $nextToken) { " +
@@ -29,6 +36,7 @@ internal static class GraphQLOperations
     // Root field names, used to pick the result out of "data".
     public const string SendMessageField = "sendMessage";
     public const string RegenerateField = "regenerate";
+    public const string CreateConversationField = "createConversation";
     public const string StopGenerationField = "stopGeneration";
     public const string GetConversationField = "getConversation";
     public const string ListConversationsField = "listConversations";

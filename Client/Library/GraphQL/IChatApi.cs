@@ -12,6 +12,9 @@ public interface IChatApi : IConversationSnapshots
 {
     Task<SendMessageResult> SendMessageAsync(SendMessageInput input, CancellationToken cancellationToken);
 
+    /// <summary>An empty conversation owned by the caller (subscribe to its channel, then send its first message).</summary>
+    Task<Conversation> CreateConversationAsync(CreateConversationInput input, CancellationToken cancellationToken);
+
     Task<SendMessageResult> RegenerateAsync(RegenerateInput input, CancellationToken cancellationToken);
 
     Task<StopGenerationResult> StopGenerationAsync(StopGenerationInput input, CancellationToken cancellationToken);

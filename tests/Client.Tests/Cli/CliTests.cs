@@ -19,12 +19,17 @@ public sealed class CliTests
 
         Assert.Equal(ExitCodes.Ok, code);
         Assert.Equal("Hello from the model.\n", cli.Out.ToString());
+        // A new conversation: created (with the settings as its defaults), subscribed, then the message sent into it.
+        var created = Assert.Single(cli.Api.Created);
+        Assert.Equal("emulated", created.Settings!.ModelId);
+        Assert.Equal(200, created.Settings.MaxTokens);
+        Assert.Null(created.Title);
         var sent = Assert.Single(cli.Api.Sent);
         Assert.Equal("Tell me about streams", sent.Text);
-        Assert.Null(sent.ConversationId);
-        Assert.Equal("emulated", sent.Settings!.ModelId);
-        Assert.Equal(200, sent.Settings.MaxTokens);
+        Assert.Equal("conv-1", sent.ConversationId);
+        Assert.Null(sent.Settings);
         Assert.Matches("^[0-9a-f]{32}$", sent.ClientRequestId);
+        Assert.Equal(Client.ChatClient.ConversationRequestIdFor(sent.ClientRequestId), created.ClientRequestId);
         var status = cli.Error.ToString();
         Assert.Contains("appsyncchat watch conv-1", status, StringComparison.Ordinal);
         Assert.Contains("completed (end_turn)", status, StringComparison.Ordinal);
@@ -47,6 +52,40 @@ public sealed class CliTests
         Assert.Equal(ExitCodes.Ok, code);
         Assert.Equal("/chat/conv-1", subscribedAtSend);
         Assert.Equal("conv-1", cli.Api.Sent.Single().ConversationId);
+    }
+
+    [Fact]
+    public async Task Send_NewConversation_SubscribedBeforeTheMessageIsSent()
+    {
+        using var cli = new CliHarness();
+        string? subscribedAtSend = null;
+        cli.Api.OnSend = _ =>
+        {
+            subscribedAtSend = cli.Subscription.SubscribedChannel;
+            cli.Subscription.Publish([.. cli.Server.Answer.Events]);
+        };
+
+        var code = await cli.RunAsync("send", "hello", "--title", "Greetings", "--system", "Be brief.", "-v");
+
+        Assert.Equal(ExitCodes.Ok, code);
+        Assert.Equal("/chat/conv-1", subscribedAtSend);
+        Assert.Equal(["create", "send"], cli.Api.Calls);
+        Assert.Equal(("Greetings", "Be brief."), (cli.Api.Created.Single().Title, cli.Api.Created.Single().Settings!.SystemPrompt));
+        var status = cli.Error.ToString();
+        Assert.Contains("ConversationStarted(conv-1, channel subscribed)", status, StringComparison.Ordinal);
+        Assert.Contains("first text after", status, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Send_TitleWithExistingConversation_UsageErrorWithoutCallingTheApi()
+    {
+        using var cli = new CliHarness();
+
+        var code = await cli.RunAsync("send", "hello", "--title", "T", "--conversation", "conv-1");
+
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--title", cli.Error.ToString(), StringComparison.Ordinal);
+        Assert.Empty(cli.Api.Calls);
     }
 
     [Fact]

@@ -68,6 +68,38 @@ public sealed class ChatApiClientTests
     }
 
     [Fact]
+    public async Task CreateConversation_Success_PostsInputAndParsesTheConversationWithSettings()
+    {
+        var handler = Answer(HttpStatusCode.OK, """
+            {"data":{"createConversation":{"conversationId":"c1","title":"Trip","createdAt":"2026-12-06T07:30:00.000Z","updatedAt":"2026-12-06T07:30:00.000Z",
+              "channel":"/chat/c1","activeMessageId":null,"messages":[],"settings":{"modelId":null,"maxTokens":300,"temperature":0.2,"topP":null,"systemPrompt":"Be brief."}}}}
+            """);
+
+        var conversation = await Client(handler).CreateConversationAsync(
+            new CreateConversationInput { ClientRequestId = "create-1", Title = "Trip", Settings = new ModelSettingsInput { SystemPrompt = "Be brief." } }, CancellationToken.None);
+
+        Assert.Equal(("c1", "Trip", "/chat/c1"), (conversation.ConversationId, conversation.Title, conversation.Channel));
+        Assert.Empty(conversation.Messages);
+        Assert.Equal((300, 0.2, "Be brief."), (conversation.Settings!.MaxTokens!.Value, conversation.Settings.Temperature!.Value, conversation.Settings.SystemPrompt));
+        using var json = JsonDocument.Parse(handler.Requests.Single().Body);
+        var query = json.RootElement.GetProperty("query").GetString()!;
+        Assert.Contains("createConversation(input: $input)", query, StringComparison.Ordinal);
+        Assert.Contains("settings { modelId maxTokens temperature topP systemPrompt }", query, StringComparison.Ordinal);
+        var input = json.RootElement.GetProperty("variables").GetProperty("input");
+        Assert.Equal(("create-1", "Trip", "Be brief."), (input.GetProperty("clientRequestId").GetString(), input.GetProperty("title").GetString(), input.GetProperty("settings").GetProperty("systemPrompt").GetString()));
+    }
+
+    [Fact]
+    public async Task CreateConversation_InvalidClientRequestId_RefusedBeforeAnyRequest()
+    {
+        var handler = Answer(HttpStatusCode.OK, "{}");
+
+        await Assert.ThrowsAsync<ArgumentException>(() => Client(handler).CreateConversationAsync(new CreateConversationInput { ClientRequestId = "has space" }, CancellationToken.None));
+
+        Assert.Empty(handler.Requests);
+    }
+
+    [Fact]
     public async Task Request_WithToken_SendsAuthorizationHeaderAndNoApiKey()
     {
         var handler = Answer(HttpStatusCode.OK, """{"data":{"listConversations":{"items":[],"nextToken":null}}}""");

@@ -11,6 +11,11 @@ public sealed class FakeChatApi(FakeChatServer server) : IChatApi
 
     public List<SendMessageInput> Sent { get; } = [];
 
+    public List<CreateConversationInput> Created { get; } = [];
+
+    /// <summary>Every call in order: "create", "send", "regenerate", "stop" (tests add their own entries, e.g. "subscribe").</summary>
+    public List<string> Calls { get; } = [];
+
     public List<RegenerateInput> Regenerated { get; } = [];
 
     public List<StopGenerationInput> Stopped { get; } = [];
@@ -34,9 +39,38 @@ public sealed class FakeChatApi(FakeChatServer server) : IChatApi
         return Server.GetConversationAsync(conversationId, messageLimit, cancellationToken);
     }
 
+    public Task<Conversation> CreateConversationAsync(CreateConversationInput input, CancellationToken cancellationToken)
+    {
+        Created.Add(input);
+        lock (Calls)
+        {
+            Calls.Add("create");
+        }
+
+        if (FailAll is not null)
+        {
+            return Task.FromException<Conversation>(FailAll);
+        }
+
+        return Task.FromResult(new Conversation
+        {
+            ConversationId = FakeChatServer.ConversationId,
+            Title = input.Title,
+            Channel = ChatChannels.ForConversation(FakeChatServer.ConversationId),
+            Settings = input.Settings is { } s
+                ? new ModelSettings { ModelId = s.ModelId, MaxTokens = s.MaxTokens, Temperature = s.Temperature, TopP = s.TopP, SystemPrompt = s.SystemPrompt }
+                : null,
+        });
+    }
+
     public Task<SendMessageResult> SendMessageAsync(SendMessageInput input, CancellationToken cancellationToken)
     {
         Sent.Add(input);
+        lock (Calls)
+        {
+            Calls.Add("send");
+        }
+
         if (FailAll is not null)
         {
             return Task.FromException<SendMessageResult>(FailAll);

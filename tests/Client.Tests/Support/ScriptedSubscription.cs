@@ -56,9 +56,13 @@ public sealed class ScriptedSubscription : IChannelSubscription, IChannelSubscri
         _messages.Writer.TryComplete();
     }
 
+    /// <summary>Runs when a subscription is made (acknowledged), with its channel.</summary>
+    public Action<string>? OnSubscribe { get; set; }
+
     public Task<IChannelSubscription> SubscribeAsync(string channel, CancellationToken cancellationToken)
     {
         SubscribedChannel = channel;
+        OnSubscribe?.Invoke(channel);
         return Task.FromResult<IChannelSubscription>(this);
     }
 

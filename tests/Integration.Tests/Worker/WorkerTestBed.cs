@@ -74,7 +74,8 @@ internal sealed class WorkerTestBed : IDisposable
         var conversationId = ChannelIds.NewId();
         var userId = MessageIds.New(now);
         var assistantId = MessageIds.NewAfter(now, userId);
-        var started = await Store.StartTurnAsync(new StartTurnCommand(conversationId, "owner-1", CreateConversation: true, assistantId, "test", null), CancellationToken.None);
+        // The API-key owner: viewers subscribe with the API key, and the chat namespace admits only the owner.
+        var started = await Store.StartTurnAsync(new StartTurnCommand(conversationId, OwnerIds.Anonymous, CreateConversation: true, assistantId, "test", null), CancellationToken.None);
         Assert.Equal(StartTurnStatus.Started, started.Status);
         Assert.True(await Store.PutMessageIfAbsentAsync(new ChatMessage { ConversationId = conversationId, MessageId = userId, Role = Roles.User, Text = prompt, Status = MessageStatus.Completed, CreatedAt = now, UpdatedAt = now }, CancellationToken.None));
         Assert.True(await Store.PutMessageIfAbsentAsync(new ChatMessage { ConversationId = conversationId, MessageId = assistantId, Role = Roles.Assistant, Text = "", Status = MessageStatus.Queued, UserMessageId = userId, CreatedAt = now, UpdatedAt = now }, CancellationToken.None));

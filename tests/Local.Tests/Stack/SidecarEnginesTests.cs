@@ -72,6 +72,7 @@ public sealed partial class SidecarEnginesTests(LocalStackTestFixture fixture) :
         var directives = data.GetProperty("__schema").GetProperty("directives").EnumerateArray().Select(f => f.GetProperty("name").GetString()).ToList();
         Assert.Contains("sendMessage", mutations);
         Assert.Contains("stopGeneration", mutations);
+        Assert.Contains("createConversation", mutations);
         Assert.Contains("aws_api_key", directives);
         Assert.Contains("aws_cognito_user_pools", directives);
         Assert.Equal("SCALAR", data.GetProperty("t").GetProperty("kind").GetString());

@@ -31,6 +31,9 @@ const sendMessageTab = `# AppSyncChat local GraphQL explorer.
 #   appsyncchat watch <conversationId>
 # A new message needs a new clientRequestId (reload
 # the page): the same one returns the first result.
+# Apps that must not miss the first events call
+# createConversation first, subscribe to its channel,
+# then send with its conversationId (docs/catch-up.md).
 
 mutation SendMessage($input: SendMessageInput!) {
   sendMessage(input: $input) {
@@ -51,6 +54,10 @@ query GetConversation($conversationId: ID!) {
     conversationId
     title
     activeMessageId
+    settings {
+      modelId
+      systemPrompt
+    }
     messages {
       messageId
       role
