@@ -76,6 +76,11 @@ describe('web chat app', () => {
     const stored = await storedMessage(stack, id);
     assert.equal(stored.status, 'COMPLETED');
     assert.ok(stored.text.length > 200);
+    // The app created the conversation first (createConversation, with the title it derives), subscribed, then sent.
+    const { getConversation } = await stack.graphql('query($id: ID!) { getConversation(conversationId: $id) { title } }', { id });
+    assert.equal(getConversation.title, 'Explain streaming to two windows');
+    // The first window was subscribed before the first event: it applied every event live, from turn.started.
+    assert.ok(await a.evaluate(() => window.__answerUpdates.filter((u) => u.length > 0).length >= 10));
     assert.equal(await liveText(a), stored.text);
     assert.equal(await liveText(b), stored.text);
     // The late window kept streaming after it caught up: several distinct visible lengths before the end.

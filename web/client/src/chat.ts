@@ -65,10 +65,28 @@ export class ChatClient {
     return new ChatClient(config, options);
   }
 
+  /**
+   * Subscribes (resolves once acknowledged). The service refuses the channel of a conversation that does not
+   * exist or is not the caller's: then the snapshot tells which, and an unknown conversation is reported as the
+   * API reports it (ChatApiError NotFound).
+   */
+  private async subscribe(conversationId: string, relay: Relay): Promise<ChannelSubscription> {
+    try {
+      return await this.subscriber.subscribe(channelFor(conversationId), relay);
+    } catch (refused) {
+      const exists = await this.api.getConversation(conversationId, 1).then(
+        (c) => c !== null,
+        () => true,
+      );
+      if (!exists) throw new ChatApiError(`Conversation ${conversationId} was not found.`, 'NotFound');
+      throw refused;
+    }
+  }
+
   /** Follows a conversation's answer (the given message, the active one, or the newest). */
   async follow(request: FollowRequest, onUpdate?: (update: ChatUpdate, view: AnswerView) => void): Promise<Answer> {
     const relay = new Relay();
-    const subscription = await this.subscriber.subscribe(channelFor(request.conversationId), relay);
+    const subscription = await this.subscribe(request.conversationId, relay);
     return this.startFollower(request, relay, subscription, null, onUpdate);
   }
 
@@ -90,11 +108,11 @@ export class ChatClient {
       // sendMessage's answer; subscribe right after it (events before that are recovered by catch-up).
       const result = await this.api.sendMessage({ text, clientRequestId: options.clientRequestId ?? newClientRequestId(), settings: options.settings ?? null });
       const relay = new Relay();
-      const subscription = await this.subscriber.subscribe(result.channel, relay);
+      const subscription = await this.subscribe(result.conversationId, relay);
       return this.startFollower({ conversationId: result.conversationId, messageId: result.assistantMessageId }, relay, subscription, result, options.onUpdate);
     }
     const relay = new Relay();
-    const subscription = await this.subscriber.subscribe(channelFor(conversationId), relay);
+    const subscription = await this.subscribe(conversationId, relay);
     let result: SendMessageResult;
     try {
       result = await this.api.sendMessage({ conversationId, text, clientRequestId: options.clientRequestId ?? newClientRequestId(), settings: options.settings ?? null });
@@ -108,7 +126,7 @@ export class ChatClient {
   /** Answers the last user message again (a new assistant message) and follows it. */
   async regenerate(conversationId: string, options: { settings?: ModelSettingsInput; onUpdate?: (update: ChatUpdate, view: AnswerView) => void } = {}): Promise<Answer> {
     const relay = new Relay();
-    const subscription = await this.subscriber.subscribe(channelFor(conversationId), relay);
+    const subscription = await this.subscribe(conversationId, relay);
     let result: SendMessageResult;
     try {
       result = await this.api.regenerate({ conversationId, clientRequestId: newClientRequestId(), settings: options.settings ?? null });

@@ -32,6 +32,7 @@ export const GET_CONVERSATION = `query GetConversation($conversationId: ID!, $me
     updatedAt
     channel
     activeMessageId
+    settings { modelId maxTokens temperature topP systemPrompt }
     messages {${MESSAGE_FIELDS}
     }
   }
@@ -51,6 +52,10 @@ export const CREATE_CONVERSATION = `mutation CreateConversation($input: CreateCo
     createdAt
     updatedAt
     channel
+    activeMessageId
+    settings { modelId maxTokens temperature topP systemPrompt }
+    messages {${MESSAGE_FIELDS}
+    }
   }
 }`;
 
