@@ -2,8 +2,12 @@
 // WebSocket protocol (subprotocol aws-appsync-event-ws, API key auth) and lists each event as it arrives.
 // Plain JavaScript (no build step), like the rest of the explorer.
 (function () {
-  const config = JSON.parse(document.getElementById('explorer-config').textContent);
-  const events = config.events || {};
+  // The local stack's browser configuration: API key and Events endpoints (the same file the chat app reads).
+  let events = {};
+  const loaded = fetch('/app/config.json', { cache: 'no-store' })
+    .then((r) => r.json())
+    .then((c) => (events = c))
+    .catch(() => undefined);
   const statusEl = document.getElementById('live-status');
   const channelEl = document.getElementById('live-channel');
   const listEl = document.getElementById('live-events');
@@ -47,8 +51,10 @@
     status('Subscribed · ' + listEl.children.length + ' events' + (/^turn\.(completed|failed|cancelled)$/.test(event.type) ? ' · ' + event.type : ''), 'subscribed');
   }
 
-  function follow(channel) {
+  async function follow(channel) {
     const mine = ++generation;
+    await loaded;
+    if (mine !== generation) return;
     if (socket) socket.close();
     listEl.replaceChildren();
     text = '';

@@ -4,7 +4,6 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { localBrowserConfig } from '../webapp.mjs';
 
 const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -75,16 +74,14 @@ function escapeForScript(json) {
 }
 
 export function explorerPage(options) {
-  const config = escapeForScript(
-    JSON.stringify({ graphqlPath: '/graphql', apiKey: options.apiKey, sendMessageTab, getConversationTab, events: localBrowserConfig(options) }),
-  );
+  // The Live events pane reads the Events endpoints from /app/config.json at run time (no absolute URL in the page).
+  const config = escapeForScript(JSON.stringify({ graphqlPath: '/graphql', apiKey: options.apiKey, sendMessageTab, getConversationTab }));
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <title>AppSyncChat local GraphQL explorer</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/explorer/graphiql.min.css">
 <link rel="stylesheet" href="/explorer/live-events.css">
 </head>
