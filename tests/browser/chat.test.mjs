@@ -51,7 +51,7 @@ async function sendNew(page, text) {
 describe('web chat app', () => {
   it('two windows on one conversation end with identical text, equal to the stored text; a window opened mid-answer catches up', async () => {
     const a = await browser.context.newPage();
-    const id = await sendNew(a, 'Explain streaming to two windows [[rate=25]] [[tokens=180]]');
+    const id = await sendNew(a, 'Explain streaming to two windows [[rate=25]] [[tokens=300]]');
     await liveLength(a, 20);
     const b = await browser.context.newPage();
     await b.goto(`${stack.appUrl}#/c/${id}`);
@@ -92,7 +92,7 @@ describe('web chat app', () => {
 
   it('a window refreshed mid-answer recovers the full text and keeps streaming', async () => {
     const page = await browser.context.newPage();
-    const id = await sendNew(page, 'Tell me about refreshing pages [[rate=25]] [[tokens=220]]');
+    const id = await sendNew(page, 'Tell me about refreshing pages [[rate=25]] [[tokens=300]]');
     await liveLength(page, 60);
     const before = await liveText(page);
     await page.reload();
