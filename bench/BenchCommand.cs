@@ -161,6 +161,7 @@ public static class BenchCommand
             WorkerStartups = startups,
             Results = results,
             TotalMismatches = results.Sum(r => r.Mismatches),
+            TotalLivenessViolations = results.Sum(r => r.LivenessViolations),
             Notes = notes,
         };
 
@@ -174,11 +175,18 @@ public static class BenchCommand
         await output.WriteLineAsync().ConfigureAwait(false);
         await output.WriteLineAsync(markdown).ConfigureAwait(false);
         await output.WriteLineAsync($"Results: {jsonPath}, {mdPath}{string.Concat(charts.Select(c => ", " + c))}").ConfigureAwait(false);
-        var bad = report.TotalMismatches > 0 || results.Any(r => r.TurnsNotFinal > 0);
-        if (bad)
+        var wrong = report.TotalMismatches > 0 || results.Any(r => r.TurnsNotFinal > 0);
+        if (wrong)
         {
             await error.WriteLineAsync($"FAILED: {report.TotalMismatches} viewer(s) ended with a text different from the stored text, or turns did not finish.").ConfigureAwait(false);
         }
+
+        if (report.TotalLivenessViolations > 0)
+        {
+            await error.WriteLineAsync($"FAILED: in {report.TotalLivenessViolations} answer(s) a viewer's live text paused longer than {StreamLiveness.DefaultBound.TotalMilliseconds:0} ms while the model kept streaming.").ConfigureAwait(false);
+        }
+
+        var bad = wrong || report.TotalLivenessViolations > 0;
 
         return (report, bad ? Mismatches : Ok);
     }
@@ -209,7 +217,7 @@ public static class BenchCommand
     }
 
     private const string Help = """
-        AppSyncChat benchmark (issue 7)
+        AppSyncChat benchmark
 
           dotnet run -c Release --project bench -- --mode quick|full [--out bench/results] [--strategies coalesced,per-delta,sentence,final-only] [--in-process]
 

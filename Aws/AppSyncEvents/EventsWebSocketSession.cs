@@ -179,7 +179,7 @@ internal sealed class EventsWebSocketSession : IAsyncDisposable
             return;
         }
 
-        _watchdog?.Dispose();
+        Volatile.Read(ref _watchdog)?.Dispose();
         _stop.Cancel();
         try
         {
@@ -256,12 +256,16 @@ internal sealed class EventsWebSocketSession : IAsyncDisposable
     {
         var timeoutMs = ReadTimeoutMs(ack);
         _keepAliveTimeout = _options.KeepAliveTimeout ?? TimeSpan.FromMilliseconds(timeoutMs);
-        _watchdog = _options.TimeProvider.CreateTimer(
+        var watchdog = _options.TimeProvider.CreateTimer(
             static state => ((EventsWebSocketSession)state!).OnWatchdog(),
             this, _keepAliveTimeout, Timeout.InfiniteTimeSpan);
-        if (_failure is not null)
+
+        // Fail() sets _failure, then disposes _watchdog. The exchange is a full fence, so of the two threads at
+        // least one sees the other's write: a failure racing this start never leaves a live watchdog behind.
+        Interlocked.Exchange(ref _watchdog, watchdog);
+        if (Volatile.Read(ref _failure) is not null)
         {
-            _watchdog.Dispose();
+            watchdog.Dispose();
         }
     }
 

@@ -45,6 +45,8 @@ public sealed class TurnEventStream : IAsyncDisposable
     private bool _sealed;
     private bool _started;
     private TaskCompletionSource? _wake;
+    private bool _wakeRequested;
+    private readonly TaskCompletionSource _firstTextPublished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource? _drained;
     private bool _inFlight;
     private Task? _pump;
@@ -66,7 +68,7 @@ public sealed class TurnEventStream : IAsyncDisposable
         _startOffset = startText.Length;
         _immediate = policy.FirstTextImmediate;
         _textBudgetBytes = StreamEventTypes.MaxEventBytes - EnvelopeBytes(id);
-        _windowTimer = time.CreateTimer(static s => ((TurnEventStream)s!).Wake(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _windowTimer = time.CreateTimer(static s => ((TurnEventStream)s!).OnWindowElapsed(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     public TurnIdentity Identity => _id;
@@ -94,6 +96,9 @@ public sealed class TurnEventStream : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>Completes once a publish that carried text of this turn has returned (the checkpoint loop's cue).</summary>
+    public Task FirstTextPublished => _firstTextPublished.Task;
 
     /// <summary>Starts publishing; the first event enqueued should be <c>turn.started</c>.</summary>
     public void Start(CancellationToken cancellationToken)
@@ -130,28 +135,28 @@ public sealed class TurnEventStream : IAsyncDisposable
                     if (wasEmpty)
                     {
                         _pendingSince = _time.GetTimestamp();
-                        Wake();
+                        WakeLocked();
                     }
                     else if (_immediate)
                     {
                         // The first piece was only half a surrogate pair (held back): this one completes it.
-                        Wake();
+                        WakeLocked();
                     }
                     else if (_pending.Length >= _policy.MaxChars && _pending.Length - text.Length < _policy.MaxChars)
                     {
-                        Wake();
+                        WakeLocked();
                     }
 
                     break;
                 case PublishStrategy.PerDelta:
                     MaterializePendingLocked(final: false);
-                    Wake();
+                    WakeLocked();
                     break;
                 case PublishStrategy.Sentence:
                     if (_pending.Length >= _policy.MaxChars || EndsSentence(_pending))
                     {
                         MaterializePendingLocked(final: false);
-                        Wake();
+                        WakeLocked();
                     }
 
                     break;
@@ -181,7 +186,7 @@ public sealed class TurnEventStream : IAsyncDisposable
             var evt = create(_id, _nextSeq++);
             _outbox.Enqueue(evt);
             _immediate = _policy.FirstTextImmediate;
-            Wake();
+            WakeLocked();
             return evt;
         }
     }
@@ -224,7 +229,7 @@ public sealed class TurnEventStream : IAsyncDisposable
             var text = _text.ToString();
             var evt = terminal(_id, _nextSeq++, text);
             _sealed = true;
-            Wake();
+            WakeLocked();
             return (text, evt);
         }
     }
@@ -238,7 +243,7 @@ public sealed class TurnEventStream : IAsyncDisposable
             ThrowIfCompleting();
             _outbox.Enqueue(terminal);
             _completing = true;
-            Wake();
+            WakeLocked();
         }
 
         if (_pump is not null)
@@ -273,7 +278,7 @@ public sealed class TurnEventStream : IAsyncDisposable
             _completing = true;
             _outbox.Clear();
             _pending.Clear();
-            Wake();
+            WakeLocked();
         }
 
         if (_pump is not null)
@@ -316,6 +321,10 @@ public sealed class TurnEventStream : IAsyncDisposable
             Task? wait = null;
             lock (_gate)
             {
+                // Every wake-up so far is answered by the look at the state below. One that arrives while we
+                // look (a timer may fire inside Change, on this thread) sets the flag again, so we look again
+                // instead of sleeping.
+                _wakeRequested = false;
                 if (_policy.Strategy == PublishStrategy.Coalesced && _pending.Length > 0)
                 {
                     var elapsed = _time.GetElapsedTime(_pendingSince);
@@ -345,6 +354,11 @@ public sealed class TurnEventStream : IAsyncDisposable
                         return;
                     }
 
+                    if (_wakeRequested)
+                    {
+                        continue;
+                    }
+
                     _wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                     wait = _wake.Task;
                 }
@@ -357,13 +371,34 @@ public sealed class TurnEventStream : IAsyncDisposable
             }
 
             await _publisher.PublishAsync(_channel, batch, cancellationToken).ConfigureAwait(false);
+            if (!_firstTextPublished.Task.IsCompleted && batch.Exists(static e => e is TextDelta))
+            {
+                _firstTextPublished.TrySetResult();
+            }
+
             batch.Clear();
         }
     }
 
-    private void Wake()
+    /// <summary>
+    /// The window timer's callback. It runs on a timer thread, so it takes the lock like every other wake-up:
+    /// a wake-up that does not could land between the pump arming the timer and starting to wait, and be lost
+    /// (pending text would then wait for the next append that starts a window, or the end of the turn).
+    /// </summary>
+    private void OnWindowElapsed()
     {
-        var wake = Interlocked.Exchange(ref _wake, null);
+        lock (_gate)
+        {
+            WakeLocked();
+        }
+    }
+
+    /// <summary>Tells the pump to look at the state again. Called with <see cref="_gate"/> held.</summary>
+    private void WakeLocked()
+    {
+        _wakeRequested = true;
+        var wake = _wake;
+        _wake = null;
         wake?.TrySetResult();
     }
 

@@ -598,7 +598,20 @@ public sealed partial class TurnProcessor
             {
                 while (true)
                 {
-                    await Task.Delay(_options.CheckpointInterval, _time, stop).ConfigureAwait(false);
+                    if (stream.FirstTextPublished.IsCompleted)
+                    {
+                        await Task.Delay(_options.CheckpointInterval, _time, stop).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        // The first checkpoint follows the first published text instead of a full interval: a viewer
+                        // joining now finds live text in its snapshot, not only after the next checkpoint.
+                        using var wait = CancellationTokenSource.CreateLinkedTokenSource(stop);
+                        await Task.WhenAny(stream.FirstTextPublished, Task.Delay(_options.CheckpointInterval, _time, wait.Token)).ConfigureAwait(false);
+                        await wait.CancelAsync().ConfigureAwait(false);
+                        stop.ThrowIfCancellationRequested();
+                    }
+
                     var seq = stream.Snapshot().Seq;
                     if (seq == lastSeq)
                     {

@@ -18,6 +18,9 @@ public sealed record BenchPlan
 
     public required int[] FanOutLevels { get; init; }
 
+    /// <summary>Users each starting a new conversation at once (create, subscribe, send: the client library's way).</summary>
+    public required int[] NewConversationLevels { get; init; }
+
     public required int CancelConversations { get; init; }
 
     /// <summary>When the cancel workload calls stopGeneration: this long after the first text reached a viewer.</summary>
@@ -60,6 +63,7 @@ public sealed record BenchPlan
         Mode = "quick",
         Pacing = Realistic,
         ChatLevels = [1, 10, 100],
+        NewConversationLevels = [1, 10, 100],
         FanOutLevels = [1, 10, 100, 500],
         CancelConversations = 10,
         BaselineChatLevels = [100],
@@ -72,6 +76,7 @@ public sealed record BenchPlan
         Mode = "full",
         Pacing = Realistic,
         ChatLevels = [1, 10, 100, 1000],
+        NewConversationLevels = [1, 10, 100],
         FanOutLevels = [1, 10, 100, 500],
         CancelConversations = 50,
         BaselineChatLevels = [10, 100],
@@ -86,6 +91,7 @@ public sealed record BenchPlan
         Pacing = new ModelPacing(TimeSpan.FromMilliseconds(50), 400, 40),
         Strategies = ["coalesced", "per-delta"],
         ChatLevels = [2],
+        NewConversationLevels = [2],
         ViewersPerConversation = 2,
         FanOutLevels = [3],
         CancelConversations = 1,

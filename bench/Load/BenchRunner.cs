@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Text.Json;
 using AppSyncChat.Bench.Hosting;
 using AppSyncChat.Bench.Metrics;
+using AppSyncChat.Aws.AppSyncEvents;
+using AppSyncChat.Client.CatchUp;
 using AppSyncChat.Client.GraphQL;
 using AppSyncChat.Contracts.Conversations;
 
@@ -15,6 +16,9 @@ namespace AppSyncChat.Bench.Load;
 /// </summary>
 public sealed class BenchRunner : IAsyncDisposable
 {
+    /// <summary>The workload of users sending the first message of a new conversation.</summary>
+    public const string NewConversationWorkload = "new-conv";
+
     private static readonly string[] FinalStatuses = [MessageStatus.Completed, MessageStatus.Cancelled, MessageStatus.Failed, MessageStatus.Interrupted];
 
     private readonly BenchPlan _plan;
@@ -68,6 +72,11 @@ public sealed class BenchRunner : IAsyncDisposable
             foreach (var n in ours ? _plan.ChatLevels : _plan.BaselineChatLevels)
             {
                 results.Add(await RunTurnsAsync("chat", strategy, n, _plan.ViewersPerConversation, cancellationToken).ConfigureAwait(false));
+            }
+
+            foreach (var n in ours ? _plan.NewConversationLevels : [])
+            {
+                results.Add(await RunTurnsAsync(NewConversationWorkload, strategy, n, 1, cancellationToken).ConfigureAwait(false));
             }
 
             foreach (var viewers in ours ? _plan.FanOutLevels : _plan.BaselineFanOutLevels)
@@ -214,9 +223,10 @@ public sealed class BenchRunner : IAsyncDisposable
 
     private string NewRequestId() => $"bench-{_runTag}-{Interlocked.Increment(ref _turnCounter)}";
 
-    private sealed class Turn(string conversationId, string marker)
+    private sealed class Turn(string? conversationId, string marker)
     {
-        public string ConversationId { get; } = conversationId;
+        /// <summary>Null until a new-conversation turn has created its conversation.</summary>
+        public string? ConversationId { get; set; } = conversationId;
 
         public string Marker { get; } = marker;
 
@@ -238,18 +248,25 @@ public sealed class BenchRunner : IAsyncDisposable
     private async Task<WorkloadResult> RunTurnsAsync(string workload, string strategy, int conversations, int viewersPerConversation, CancellationToken cancellationToken)
     {
         _progress($"{strategy,-10} {workload,-7} {conversations,4} conversation(s) × {viewersPerConversation} viewer(s)…");
+        // A new-conversation turn is a user's first message: the client library creates the conversation,
+        // subscribes to it and only then sends (one viewer, the sender's own client).
+        var newConversations = workload == NewConversationWorkload;
         var turns = Enumerable.Range(0, conversations)
-            .Select(i => new Turn(_conversations[i], $"m{_runTag}x{Interlocked.Increment(ref _turnCounter)}"))
+            .Select(i => new Turn(newConversations ? null : _conversations[i], $"m{_runTag}x{Interlocked.Increment(ref _turnCounter)}"))
             .ToList();
         var notes = new List<string>();
+        var eventsOptions = new EventsWebSocketOptions
+        {
+            HttpEndpoint = new Uri(Stack.EventsHttpUrl),
+            RealtimeEndpoint = new Uri(Stack.EventsRealtimeUrl),
+            Authorization = EventsAuthorization.ApiKey(Stack.EventsApiKey),
+        };
 
-        // 1. Viewers connect and subscribe before anything is sent.
-        var http = new Uri(Stack.EventsHttpUrl);
-        var realtime = new Uri(Stack.EventsRealtimeUrl);
-        var slots = turns.SelectMany(t => Enumerable.Range(0, viewersPerConversation).Select(_ => t)).ToList();
+        // 1. Viewers of existing conversations connect and subscribe before anything is sent.
+        var slots = newConversations ? [] : turns.SelectMany(t => Enumerable.Range(0, viewersPerConversation).Select(_ => t)).ToList();
         await Parallel.ForEachAsync(slots, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (turn, ct) =>
         {
-            var viewer = await Viewer.ConnectAsync(http, realtime, Stack.EventsApiKey, turn.ConversationId, ct).ConfigureAwait(false);
+            var viewer = await Viewer.SubscribeAsync(eventsOptions, turn.ConversationId!, ct).ConfigureAwait(false);
             lock (turn.Viewers)
             {
                 turn.Viewers.Add(viewer);
@@ -283,26 +300,35 @@ public sealed class BenchRunner : IAsyncDisposable
                     }
 
                     await inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
-                    SendMessageResult result;
+                    var message = new SendMessageInput
+                    {
+                        ConversationId = turn.ConversationId,
+                        Text = $"Benchmark {turn.Marker}: {prompt}. {_plan.Pacing.Directives}",
+                        ClientRequestId = NewRequestId(),
+                    };
                     try
                     {
                         turn.SentAt = DateTimeOffset.UtcNow;
-                        result = await Api.SendMessageAsync(
-                        new SendMessageInput
+                        if (newConversations)
                         {
-                            ConversationId = turn.ConversationId,
-                            Text = $"Benchmark {turn.Marker}: {prompt}. {_plan.Pacing.Directives}",
-                            ClientRequestId = NewRequestId(),
-                        },
-                        cancellationToken).ConfigureAwait(false);
-                        turn.AcceptedAt = DateTimeOffset.UtcNow;
+                            await StartConversationAsync(turn, eventsOptions, message).ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            var result = await Api.SendMessageAsync(message, cancellationToken).ConfigureAwait(false);
+                            turn.AcceptedAt = DateTimeOffset.UtcNow;
+                            turn.MessageId = result.AssistantMessageId;
+                            foreach (var viewer in turn.Viewers)
+                            {
+                                viewer.Follow(Api, turn.ConversationId!, result.AssistantMessageId);
+                            }
+                        }
                     }
                     finally
                     {
                         inFlight.Release();
                     }
 
-                    turn.MessageId = result.AssistantMessageId;
                     if (workload == "cancel")
                     {
                         await CancelMidAnswerAsync(turn, cancellationToken).ConfigureAwait(false);
@@ -345,15 +371,15 @@ public sealed class BenchRunner : IAsyncDisposable
 
             // 6. Stored texts and the model's token times.
             var stored = new Dictionary<Turn, Message?>();
-            await Parallel.ForEachAsync(turns.Where(t => t.MessageId is not null), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (turn, ct) =>
+            await Parallel.ForEachAsync(turns.Where(t => t.MessageId is not null && t.ConversationId is not null), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (turn, ct) =>
             {
-                var message = await WaitFinalAsync(turn.ConversationId, turn.MessageId!, TimeSpan.FromSeconds(20), ct).ConfigureAwait(false);
+                var message = await WaitFinalAsync(turn.ConversationId!, turn.MessageId!, TimeSpan.FromSeconds(20), ct).ConfigureAwait(false);
                 lock (stored)
                 {
                     stored[turn] = message;
                 }
             }).ConfigureAwait(false);
-            var models = await ModelTurnsAsync(turns, cancellationToken).ConfigureAwait(false);
+            var models = await ModelTurn.FetchByMarkerAsync(_http, Stack.BedrockUrl, turns.Select(t => t.Marker), cancellationToken).ConfigureAwait(false);
 
             // 7. Analysis.
             var added = new List<double>();
@@ -367,6 +393,10 @@ public sealed class BenchRunner : IAsyncDisposable
             var cancelTerminal = new List<double>();
             var stopCall = new List<double>();
             var stopAcceptedToLast = new List<double>();
+            var gapsAll = new List<double>();
+            var maxGaps = new List<double>();
+            var livenessViolations = 0;
+            var bound = StreamLiveness.DefaultBound.TotalMilliseconds;
             long events = 0, textEvents = 0, modelTokens = 0;
             int viewersChecked = 0, mismatches = 0, noTerminal = 0, gaps = 0, storedVsModel = 0, notFinal = 0;
             foreach (var turn in turns)
@@ -415,7 +445,7 @@ public sealed class BenchRunner : IAsyncDisposable
                         continue;
                     }
 
-                    var trace = ViewerTrace.Parse(viewer.Events(), turn.MessageId);
+                    var trace = ViewerTrace.Parse(viewer.Events(), viewer.Updates(), turn.MessageId);
                     if (turn.AcceptedAt is { } acceptedAt && trace.TurnStartedAt is { } startedAt)
                     {
                         acceptedToStarted.Add((startedAt - acceptedAt).TotalMilliseconds);
@@ -430,10 +460,9 @@ public sealed class BenchRunner : IAsyncDisposable
                         bad = true;
                     }
 
-                    if (trace.Gap)
+                    if (trace.Resyncs > 0)
                     {
-                        gaps++;
-                        bad = true;
+                        gaps++; // the catch-up repaired a lost or late event from the snapshot: not wrong, but counted
                     }
 
                     if (message is null || trace.Text != message.Text)
@@ -450,6 +479,21 @@ public sealed class BenchRunner : IAsyncDisposable
                     {
                         added.Add((firstText - firstToken).TotalMilliseconds);
                         overhead.Add((firstText - turn.SentAt).TotalMilliseconds - (firstToken - model.ReceivedAt).TotalMilliseconds);
+                    }
+
+                    if (model is not null && StreamLiveness.GapsMs(trace.Pieces, model) is { Count: > 0 } answerGaps)
+                    {
+                        gapsAll.AddRange(answerGaps);
+                        var longest = answerGaps.Max();
+                        maxGaps.Add(longest);
+                        if (longest > bound && strategy == "coalesced")
+                        {
+                            livenessViolations++;
+                            if (notes.Count < 10)
+                            {
+                                notes.Add(FormattableString.Invariant($"{turn.ConversationId}: the live text paused {longest:0} ms at a viewer while the model kept streaming (bound {bound:0} ms)."));
+                            }
+                        }
                     }
 
                     if (model is not null)
@@ -544,6 +588,10 @@ public sealed class BenchRunner : IAsyncDisposable
                 ActiveAnswersAtMemorySample = workerMiddle is null ? null : activeAtMiddle,
                 WorkerManagedBytesPerConversation = workerMiddle is null ? null : Math.Round((double)(workerMiddle.ManagedBytes - workerBefore.ManagedBytes) / Math.Max(1, activeAtMiddle)),
                 WorkerWorkingSetBytesPerConversation = workerMiddle is null ? null : Math.Round((double)(workerMiddle.WorkingSetBytes - workerBefore.WorkingSetBytes) / Math.Max(1, activeAtMiddle)),
+                InterDeltaGapMs = Distribution.Of(gapsAll),
+                MaxGapPerAnswerMs = Distribution.Of(maxGaps),
+                LivenessViolations = livenessViolations,
+                LivenessBoundMs = bound,
                 ViewersChecked = viewersChecked,
                 Mismatches = mismatches,
                 ViewersWithoutTerminal = noTerminal,
@@ -559,12 +607,46 @@ public sealed class BenchRunner : IAsyncDisposable
             }
 
             _progress(FormattableString.Invariant(
-                $"   first token +{result.AddedFirstTokenMs.P50:0.0}/{result.AddedFirstTokenMs.P99:0.0} ms, lag p50/p99 {result.CharLagMs.P50:0.0}/{result.CharLagMs.P99:0.0} ms, overhead p50 {result.RequestToFirstTextOverheadMs.P50:0.0} ms (send {result.SendMessageMs.P50:0}, accepted→turn.started {result.AcceptedToTurnStartedMs.P50:0}, accepted→model {result.AcceptedToModelRequestMs.P50:0}), {result.InboundEventsPerAnswer:0.#} events/answer, peak {peak} answers at once, worker {result.WorkerCpuMsPer1000Tokens:0.#} ms CPU/1k tokens ({result.WorkerCpuMsPer1000TokensExcludingJit:0.#} without background JIT), mismatches {result.Mismatches}"));
+                $"   first token +{result.AddedFirstTokenMs.P50:0.0}/{result.AddedFirstTokenMs.P99:0.0} ms, lag p50/p99 {result.CharLagMs.P50:0.0}/{result.CharLagMs.P99:0.0} ms, longest gap per answer p50/p99/max {result.MaxGapPerAnswerMs.P50:0}/{result.MaxGapPerAnswerMs.P99:0}/{result.MaxGapPerAnswerMs.Max:0} ms ({result.LivenessViolations} over {bound:0} ms), overhead p50 {result.RequestToFirstTextOverheadMs.P50:0.0} ms (send {result.SendMessageMs.P50:0}, accepted→turn.started {result.AcceptedToTurnStartedMs.P50:0}, accepted→model {result.AcceptedToModelRequestMs.P50:0}), {result.InboundEventsPerAnswer:0.#} events/answer, peak {peak} answers at once, worker {result.WorkerCpuMsPer1000Tokens:0.#} ms CPU/1k tokens ({result.WorkerCpuMsPer1000TokensExcludingJit:0.#} without background JIT), mismatches {result.Mismatches}"));
             return result;
         }
         finally
         {
             await Parallel.ForEachAsync(turns.SelectMany(t => t.Viewers), new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (viewer, _) => await viewer.DisposeAsync().ConfigureAwait(false)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The user's client starts the conversation (create, subscribe, send, follow) as <see cref="Client.ChatClient"/>
+    /// does; returns once the message was accepted (or the start failed).
+    /// </summary>
+    private async Task StartConversationAsync(Turn turn, EventsWebSocketOptions events, SendMessageInput message)
+    {
+        var accepted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var viewer = Viewer.StartConversation(Api, events, message, update =>
+        {
+            switch (update)
+            {
+                case ConversationStarted started:
+                    turn.ConversationId = started.Conversation.ConversationId;
+                    break;
+                case MessageAccepted sent:
+                    turn.AcceptedAt = DateTimeOffset.UtcNow;
+                    turn.MessageId = sent.Result.AssistantMessageId;
+                    accepted.TrySetResult();
+                    break;
+            }
+        });
+        lock (turn.Viewers)
+        {
+            turn.Viewers.Add(viewer);
+        }
+
+        await Task.WhenAny(accepted.Task, viewer.Terminal).ConfigureAwait(false);
+        if (!accepted.Task.IsCompleted)
+        {
+            await viewer.Terminal.ConfigureAwait(false); // throws the start's error
+            throw new InvalidOperationException("The conversation finished before its message was accepted.");
         }
     }
 
@@ -583,7 +665,7 @@ public sealed class BenchRunner : IAsyncDisposable
 
         await Task.Delay(_plan.CancelAfterFirstText, cancellationToken).ConfigureAwait(false);
         turn.StopAt = DateTimeOffset.UtcNow;
-        await Api.StopGenerationAsync(new StopGenerationInput { ConversationId = turn.ConversationId, MessageId = turn.MessageId! }, cancellationToken).ConfigureAwait(false);
+        await Api.StopGenerationAsync(new StopGenerationInput { ConversationId = turn.ConversationId!, MessageId = turn.MessageId! }, cancellationToken).ConfigureAwait(false);
         turn.StopAcceptedAt = DateTimeOffset.UtcNow;
     }
 
@@ -602,40 +684,6 @@ public sealed class BenchRunner : IAsyncDisposable
             root.GetProperty("inboundEvents").GetInt64(),
             root.GetProperty("outboundMessages").GetInt64(),
             root.TryGetProperty("slowConnectionsClosed", out var slow) ? slow.GetInt64() : 0);
-    }
-
-    /// <summary>Finds each turn's model request by its marker in the prompt and reads the token times.</summary>
-    private async Task<Dictionary<string, ModelTurn>> ModelTurnsAsync(List<Turn> turns, CancellationToken cancellationToken)
-    {
-        var byMarker = new Dictionary<string, string>(StringComparer.Ordinal);
-        using (var document = JsonDocument.Parse(await _http.GetStringAsync(new Uri(Stack.BedrockUrl + "/_emulator/requests"), cancellationToken).ConfigureAwait(false)))
-        {
-            var markers = turns.Select(t => t.Marker).ToHashSet(StringComparer.Ordinal);
-            foreach (var request in document.RootElement.EnumerateArray())
-            {
-                var prompt = request.TryGetProperty("prompt", out var p) ? p.GetString() : null;
-                var marker = prompt?.Split(' ', ':').FirstOrDefault(markers.Contains);
-                if (marker is not null && request.GetProperty("outcome").GetString() is not "ThrottlingException")
-                {
-                    byMarker[marker] = request.GetProperty("requestId").GetString()!;
-                }
-            }
-        }
-
-        var models = new Dictionary<string, ModelTurn>(StringComparer.Ordinal);
-        await Parallel.ForEachAsync(byMarker, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (pair, ct) =>
-        {
-            using var response = await _http.GetAsync(new Uri($"{Stack.BedrockUrl}/_emulator/requests/{pair.Value}"), ct).ConfigureAwait(false);
-            if (response.StatusCode == HttpStatusCode.OK)
-            {
-                var model = ModelTurn.Parse(await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false));
-                lock (models)
-                {
-                    models[pair.Key] = model;
-                }
-            }
-        }).ConfigureAwait(false);
-        return models;
     }
 
     public async ValueTask DisposeAsync()

@@ -1,4 +1,9 @@
+using System.Runtime.CompilerServices;
 using AppSyncChat.Aws.AppSyncEvents;
+using AppSyncChat.Client;
+using AppSyncChat.Client.CatchUp;
+using AppSyncChat.Client.Events;
+using AppSyncChat.Client.GraphQL;
 using AppSyncChat.Contracts.Channels;
 
 namespace AppSyncChat.Bench.Load;
@@ -6,40 +11,35 @@ namespace AppSyncChat.Bench.Load;
 /// <summary>One event as a viewer received it: the host's wall clock at receipt, and the JSON as published.</summary>
 public readonly record struct ReceivedEvent(DateTimeOffset At, string Json);
 
+/// <summary>One update of the shipped catch-up, stamped when the viewer got it.</summary>
+public readonly record struct ViewerUpdate(DateTimeOffset At, ChatUpdate Update);
+
 /// <summary>
-/// A simulated viewer: its own AppSync Events WebSocket (our <see cref="EventsWebSocketClient"/>), one
-/// subscription to the conversation's channel. It only stamps and stores what arrives (parsing happens after
-/// the turn, so the load generator does as little as possible while the system is measured) and notices the
-/// terminal event of the message it waits for.
+/// A simulated viewer that runs what users run: the client library's catch-up (<see cref="ConversationFollower"/>,
+/// the same code as the CLI's) over its own AppSync Events WebSocket. It stamps each raw event and each update as
+/// it arrives; parsing and checking happen after the turn, so the load generator does little while measuring.
 /// </summary>
 public sealed class Viewer : IAsyncDisposable
 {
-    private readonly EventsWebSocketClient _client;
-    private readonly List<ReceivedEvent> _events = [];
+    private readonly RecordingSubscriber _subscriber;
+    private readonly List<ViewerUpdate> _updates = [];
     private readonly TaskCompletionSource _terminal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
-    private EventsSubscription? _subscription;
+    private IChannelSubscription? _subscription;
     private Task? _pump;
 
-    private Viewer(EventsWebSocketClient client) => _client = client;
+    private Viewer(RecordingSubscriber subscriber) => _subscriber = subscriber;
 
-    /// <summary>Completes when a <c>turn.completed</c>, <c>turn.failed</c> or <c>turn.cancelled</c> event arrived.</summary>
+    /// <summary>Completes when the followed message finished (a terminal update), or faults with the follower's error.</summary>
     public Task Terminal => _terminal.Task;
 
-    public static async Task<Viewer> ConnectAsync(Uri httpEndpoint, Uri realtimeEndpoint, string apiKey, string conversationId, CancellationToken cancellationToken)
+    /// <summary>A viewer of an existing conversation: subscribed (acknowledged) now, before anything is sent.</summary>
+    public static async Task<Viewer> SubscribeAsync(EventsWebSocketOptions options, string conversationId, CancellationToken cancellationToken)
     {
-        var client = new EventsWebSocketClient(new EventsWebSocketOptions
-        {
-            HttpEndpoint = httpEndpoint,
-            RealtimeEndpoint = realtimeEndpoint,
-            Authorization = EventsAuthorization.ApiKey(apiKey),
-            MaxReconnectAttempts = 0,
-        });
-        var viewer = new Viewer(client);
+        var viewer = new Viewer(new RecordingSubscriber(AppSyncEventsChannelSubscriber.Create(options)));
         try
         {
-            viewer._subscription = await client.SubscribeAsync(ChatChannels.ForConversation(conversationId), cancellationToken).ConfigureAwait(false);
-            viewer._pump = viewer.PumpAsync(viewer._subscription, viewer._stop.Token);
+            viewer._subscription = await viewer._subscriber.SubscribeAsync(ChatChannels.ForConversation(conversationId), cancellationToken).ConfigureAwait(false);
             return viewer;
         }
         catch
@@ -49,38 +49,76 @@ public sealed class Viewer : IAsyncDisposable
         }
     }
 
-    /// <summary>What arrived so far (a copy).</summary>
-    public ReceivedEvent[] Events()
+    /// <summary>Follows the message the turn created, with the events buffered since subscribing (as <see cref="ChatClient"/> does after a send).</summary>
+    public void Follow(IChatApi api, string conversationId, string messageId)
     {
-        lock (_events)
+        var subscription = _subscription ?? throw new InvalidOperationException("Subscribe first.");
+        _subscription = null; // the follower owns it now
+        var follower = new ConversationFollower(api, _subscriber);
+        _pump = RecordAsync(follower.FollowAsync(subscription, new FollowRequest(conversationId) { MessageId = messageId }, _stop.Token));
+    }
+
+    /// <summary>
+    /// A user starting a conversation with the client library: <see cref="ChatClient.SendAsync"/> without a
+    /// conversation id creates it, subscribes to its channel, sends, and follows the answer.
+    /// </summary>
+    public static Viewer StartConversation(IChatApi api, EventsWebSocketOptions options, SendMessageInput firstMessage, Action<ChatUpdate> onAccepted)
+    {
+        var subscriber = new RecordingSubscriber(AppSyncEventsChannelSubscriber.Create(options));
+        var viewer = new Viewer(subscriber);
+        var client = new ChatClient(api, subscriber);
+        viewer._pump = viewer.RecordAsync(Observe(client.SendAsync(firstMessage, viewer._stop.Token), onAccepted));
+        return viewer;
+
+        static async IAsyncEnumerable<ChatUpdate> Observe(IAsyncEnumerable<ChatUpdate> updates, Action<ChatUpdate> onAccepted)
         {
-            return [.. _events];
+            await foreach (var update in updates.ConfigureAwait(false))
+            {
+                if (update is ConversationStarted or MessageAccepted)
+                {
+                    onAccepted(update);
+                }
+
+                yield return update;
+            }
         }
     }
 
-    private async Task PumpAsync(EventsSubscription subscription, CancellationToken cancellationToken)
+    /// <summary>What arrived on the channel so far (a copy).</summary>
+    public ReceivedEvent[] Events() => _subscriber.Events();
+
+    /// <summary>The catch-up's updates so far (a copy).</summary>
+    public ViewerUpdate[] Updates()
+    {
+        lock (_updates)
+        {
+            return [.. _updates];
+        }
+    }
+
+    private async Task RecordAsync(IAsyncEnumerable<ChatUpdate> updates)
     {
         try
         {
-            await foreach (var json in subscription.ReadEventsAsync(cancellationToken).ConfigureAwait(false))
+            await foreach (var update in updates.ConfigureAwait(false))
             {
                 var at = DateTimeOffset.UtcNow;
-                lock (_events)
+                lock (_updates)
                 {
-                    _events.Add(new ReceivedEvent(at, json));
+                    _updates.Add(new ViewerUpdate(at, update));
                 }
 
-                if (json.Contains("\"turn.completed\"", StringComparison.Ordinal)
-                    || json.Contains("\"turn.cancelled\"", StringComparison.Ordinal)
-                    || json.Contains("\"turn.failed\"", StringComparison.Ordinal))
+                if (update is MessageFinished)
                 {
                     _terminal.TrySetResult();
                 }
             }
+
+            _terminal.TrySetException(new InvalidOperationException("The follower ended without a final state."));
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
-            // stopped
+            _terminal.TrySetCanceled();
         }
         catch (Exception ex)
         {
@@ -98,17 +136,64 @@ public sealed class Viewer : IAsyncDisposable
 
         if (_subscription is not null)
         {
-            try
+            await Quietly(_subscription.DisposeAsync()).ConfigureAwait(false);
+        }
+
+        await Quietly(_subscriber.DisposeAsync()).ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    private static async Task Quietly(ValueTask closing)
+    {
+        try
+        {
+            await closing.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is AppSyncEventsException or IOException or OperationCanceledException or System.Net.WebSockets.WebSocketException)
+        {
+            // the socket may already be closed
+        }
+    }
+
+    /// <summary>Stamps every raw event as the follower reads it (for the per-answer event counts).</summary>
+    private sealed class RecordingSubscriber(AppSyncEventsChannelSubscriber inner) : IConnectableChannelSubscriber, IAsyncDisposable
+    {
+        private readonly List<ReceivedEvent> _events = [];
+
+        public ReceivedEvent[] Events()
+        {
+            lock (_events)
             {
-                await _subscription.DisposeAsync().ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is AppSyncEventsException or IOException or OperationCanceledException or System.Net.WebSockets.WebSocketException)
-            {
-                // the socket may already be closed
+                return [.. _events];
             }
         }
 
-        await _client.DisposeAsync().ConfigureAwait(false);
-        _stop.Dispose();
+        public Task ConnectAsync(CancellationToken cancellationToken) => inner.ConnectAsync(cancellationToken);
+
+        public async Task<IChannelSubscription> SubscribeAsync(string channel, CancellationToken cancellationToken) =>
+            new Recording(await inner.SubscribeAsync(channel, cancellationToken).ConfigureAwait(false), this);
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+
+        private sealed class Recording(IChannelSubscription subscription, RecordingSubscriber owner) : IChannelSubscription
+        {
+            public async IAsyncEnumerable<ChannelMessage> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+            {
+                await foreach (var message in subscription.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    if (message is ChannelEvent e)
+                    {
+                        lock (owner._events)
+                        {
+                            owner._events.Add(new ReceivedEvent(DateTimeOffset.UtcNow, e.Json));
+                        }
+                    }
+
+                    yield return message;
+                }
+            }
+
+            public ValueTask DisposeAsync() => subscription.DisposeAsync();
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Text.Json;
 
 namespace AppSyncChat.Bench.Metrics;
@@ -63,6 +64,44 @@ public sealed class ModelTurn
             first,
             root.TryGetProperty("outcome", out var o) ? o.GetString() ?? "" : "",
             tokens);
+    }
+
+    /// <summary>
+    /// Finds the model request of each marker (a word of the prompt that names one turn) in the Bedrock emulator's
+    /// request log and reads its token times. Throttled attempts are skipped; a marker with no request is left out.
+    /// </summary>
+    public static async Task<Dictionary<string, ModelTurn>> FetchByMarkerAsync(HttpClient http, string bedrockUrl, IEnumerable<string> markers, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var wanted = markers.ToHashSet(StringComparer.Ordinal);
+        var byMarker = new Dictionary<string, string>(StringComparer.Ordinal);
+        using (var document = JsonDocument.Parse(await http.GetStringAsync(new Uri(bedrockUrl + "/_emulator/requests"), cancellationToken).ConfigureAwait(false)))
+        {
+            foreach (var request in document.RootElement.EnumerateArray())
+            {
+                var prompt = request.TryGetProperty("prompt", out var p) ? p.GetString() : null;
+                var marker = prompt?.Split(' ', ':').FirstOrDefault(wanted.Contains);
+                if (marker is not null && request.GetProperty("outcome").GetString() is not "ThrottlingException")
+                {
+                    byMarker[marker] = request.GetProperty("requestId").GetString()!;
+                }
+            }
+        }
+
+        var models = new Dictionary<string, ModelTurn>(StringComparer.Ordinal);
+        await Parallel.ForEachAsync(byMarker, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (pair, ct) =>
+        {
+            using var response = await http.GetAsync(new Uri($"{bedrockUrl}/_emulator/requests/{pair.Value}"), ct).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                var model = Parse(await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false));
+                lock (models)
+                {
+                    models[pair.Key] = model;
+                }
+            }
+        }).ConfigureAwait(false);
+        return models;
     }
 
     private static DateTimeOffset Time(JsonElement element) =>

@@ -1,46 +1,48 @@
 using System.Text;
 using System.Text.Json;
 using AppSyncChat.Bench.Load;
+using AppSyncChat.Client.CatchUp;
 using AppSyncChat.Contracts.Streaming;
 
 namespace AppSyncChat.Bench.Metrics;
 
-/// <summary>What one viewer saw of one assistant message, parsed after the turn.</summary>
+/// <summary>What one viewer saw of one assistant message, read after the turn.</summary>
 public sealed class ViewerTrace
 {
     private ViewerTrace()
     {
     }
 
-    /// <summary>Events of the message (every type).</summary>
+    /// <summary>Raw events of the message on the channel (every type).</summary>
     public int Events { get; private set; }
 
     public int TextEvents { get; private set; }
 
+    /// <summary>When the catch-up first showed text of the message.</summary>
     public DateTimeOffset? FirstTextAt { get; private set; }
 
     public DateTimeOffset? LastTextAt { get; private set; }
 
+    /// <summary>When the catch-up reported the message final.</summary>
     public DateTimeOffset? TerminalAt { get; private set; }
 
-    public string? TerminalType { get; private set; }
+    public string? TerminalStatus { get; private set; }
 
-    /// <summary>When <c>turn.started</c> arrived (the Worker claimed the turn and announced it).</summary>
+    /// <summary>When <c>turn.started</c> arrived on the channel (the Worker claimed the turn and announced it).</summary>
     public DateTimeOffset? TurnStartedAt { get; private set; }
 
-    /// <summary>The text assembled strictly from the events' offsets (no snapshot repair).</summary>
+    /// <summary>The text the catch-up ended with (its verified final text), or what it showed so far.</summary>
     public string Text { get; private set; } = "";
 
-    /// <summary>A text event started beyond the assembled text (an event was lost) or disagreed with it.</summary>
-    public bool Gap { get; private set; }
+    /// <summary>Snapshot fetches beyond the one on joining: the catch-up repaired a lost or late event.</summary>
+    public int Resyncs { get; private set; }
 
-    /// <summary>(receipt, offset, text) of each text event, in arrival order.</summary>
+    /// <summary>(shown at, offset, text) of each piece of text the catch-up appended, in order.</summary>
     public List<(DateTimeOffset At, long Offset, string Text)> Pieces { get; } = [];
 
-    public static ViewerTrace Parse(IEnumerable<ReceivedEvent> received, string messageId)
+    public static ViewerTrace Parse(IEnumerable<ReceivedEvent> received, IEnumerable<ViewerUpdate> updates, string messageId)
     {
         var trace = new ViewerTrace();
-        var text = new StringBuilder();
         foreach (var e in received)
         {
             using var document = JsonDocument.Parse(e.Json);
@@ -51,44 +53,43 @@ public sealed class ViewerTrace
             }
 
             trace.Events++;
-            var type = root.TryGetProperty("type", out var t) ? t.GetString() : null;
-            switch (type)
+            switch (root.TryGetProperty("type", out var t) ? t.GetString() : null)
             {
                 case StreamEventTypes.TextDelta:
-                    var offset = root.GetProperty("offset").GetInt64();
-                    var piece = root.GetProperty("text").GetString() ?? "";
                     trace.TextEvents++;
-                    trace.Pieces.Add((e.At, offset, piece));
-                    if (piece.Length > 0)
-                    {
-                        trace.FirstTextAt ??= e.At;
-                        trace.LastTextAt = e.At;
-                    }
-
-                    if (offset == text.Length)
-                    {
-                        text.Append(piece);
-                    }
-                    else if (offset < text.Length && offset + piece.Length <= text.Length)
-                    {
-                        // a duplicate delivery: must agree with what is there
-                        if (text.ToString((int)offset, piece.Length) != piece)
-                        {
-                            trace.Gap = true;
-                        }
-                    }
-                    else
-                    {
-                        trace.Gap = true;
-                    }
-
                     break;
                 case StreamEventTypes.TurnStarted:
                     trace.TurnStartedAt ??= e.At;
                     break;
-                case StreamEventTypes.TurnCompleted or StreamEventTypes.TurnCancelled or StreamEventTypes.TurnFailed:
-                    trace.TerminalAt ??= e.At;
-                    trace.TerminalType ??= type;
+            }
+        }
+
+        var text = new StringBuilder();
+        foreach (var (at, update) in updates)
+        {
+            if (update.MessageId != messageId)
+            {
+                continue;
+            }
+
+            switch (update)
+            {
+                case TextAppended appended when appended.Text.Length > 0:
+                    text.Append(appended.Text);
+                    trace.Pieces.Add((at, appended.Offset, appended.Text));
+                    trace.FirstTextAt ??= at;
+                    trace.LastTextAt = at;
+                    break;
+                case TextReset reset:
+                    text.Clear().Append(reset.Text);
+                    break;
+                case Resynced resynced when resynced.Reason != ResyncReason.Joined:
+                    trace.Resyncs++;
+                    break;
+                case MessageFinished finished:
+                    trace.TerminalAt ??= at;
+                    trace.TerminalStatus ??= finished.Status;
+                    text.Clear().Append(finished.Text);
                     break;
             }
         }

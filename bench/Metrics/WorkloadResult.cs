@@ -106,6 +106,17 @@ public sealed record WorkloadResult
 
     public double? WorkerWorkingSetBytesPerConversation { get; init; }
 
+    /// <summary>Every gap between consecutive text events at a viewer while the model was producing text (<see cref="StreamLiveness.GapsMs"/>).</summary>
+    public Distribution InterDeltaGapMs { get; init; } = new();
+
+    /// <summary>Per viewer and answer: the longest such gap.</summary>
+    public Distribution MaxGapPerAnswerMs { get; init; } = new();
+
+    /// <summary>Viewer-answers whose longest gap passed <see cref="LivenessBoundMs"/> (counted for the production strategy only).</summary>
+    public int LivenessViolations { get; init; }
+
+    public double LivenessBoundMs { get; init; }
+
     public int ViewersChecked { get; init; }
 
     /// <summary>Viewers whose final text differs from the stored text (or that saw no terminal event, or a gap).</summary>
@@ -159,6 +170,8 @@ public sealed record BenchReport
     public List<WorkloadResult> Results { get; init; } = [];
 
     public int TotalMismatches { get; init; }
+
+    public int TotalLivenessViolations { get; init; }
 
     public List<string> Notes { get; init; } = [];
 }

@@ -46,6 +46,15 @@ public static class SvgCharts
                 scale.Select(r => ($"{r.Conversations} conversations", r.CharLagMs)).ToList())));
         }
 
+        var ours = report.Results.Where(r => r.Strategy == "coalesced" && r.InterDeltaGapMs.Count > 0).ToList();
+        if (ours.Count > 0)
+        {
+            paths.Add(Save(directory, $"{prefix}-inter-delta-gaps.svg", Cdf(
+                "Gaps between consecutive text events at a viewer while the model streamed (coalesced)",
+                "gap (ms, log scale): text event arrival − later of (previous text event, model emitted its text)",
+                ours.Select(r => ($"{r.Workload} {r.Conversations}×{r.ViewersPerConversation}", r.InterDeltaGapMs)).ToList())));
+        }
+
         return paths;
     }
 

@@ -16,6 +16,9 @@ namespace AppSyncChat.Testing;
 /// <item>With <see cref="AutoAdvance"/>, every finite due time is recorded in <see cref="Delays"/>, the clock jumps by it
 /// and the callback runs on the thread pool at once (one shot): backoff code runs without waiting and the test checks the
 /// delays it asked for.</item>
+/// <item>With <see cref="FireInsideChange"/>, every finite due time is recorded too, the clock jumps by it and the callback
+/// runs synchronously inside <see cref="ITimer.Change"/>, before <c>Change</c> returns: the worst interleaving a real timer
+/// allows (its thread wins the race against the caller's next instruction), made deterministic.</item>
 /// </list>
 /// </remarks>
 public sealed class ManualTimeProvider(DateTimeOffset? start = null) : TimeProvider
@@ -32,6 +35,9 @@ public sealed class ManualTimeProvider(DateTimeOffset? start = null) : TimeProvi
 
     /// <summary>When true, timers do not wait for <see cref="Advance"/>: see the remarks on the class.</summary>
     public bool AutoAdvance { get; init; }
+
+    /// <summary>When true, an armed timer fires at once on the arming thread: see the remarks on the class.</summary>
+    public bool FireInsideChange { get; init; }
 
     /// <summary>Every finite due time a timer was armed with, in order.</summary>
     public IReadOnlyList<TimeSpan> Delays
@@ -241,6 +247,7 @@ public sealed class ManualTimeProvider(DateTimeOffset? start = null) : TimeProvi
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
             var fireNow = false;
+            var fireInside = false;
             long autoGeneration = -1;
             lock (owner._gate)
             {
@@ -255,6 +262,14 @@ public sealed class ManualTimeProvider(DateTimeOffset? start = null) : TimeProvi
                 if (dueTime == Timeout.InfiniteTimeSpan)
                 {
                     DueAt = null;
+                }
+                else if (owner.FireInsideChange)
+                {
+                    var delay = dueTime < TimeSpan.Zero ? TimeSpan.Zero : dueTime;
+                    owner._delays.Add(delay);
+                    owner._now += delay;
+                    DueAt = null;
+                    fireInside = true;
                 }
                 else if (owner.AutoAdvance)
                 {
@@ -272,7 +287,11 @@ public sealed class ManualTimeProvider(DateTimeOffset? start = null) : TimeProvi
                 }
             }
 
-            if (autoGeneration >= 0)
+            if (fireInside)
+            {
+                callback(state);
+            }
+            else if (autoGeneration >= 0)
             {
                 ThreadPool.QueueUserWorkItem(_ => FireIfCurrent(autoGeneration));
             }

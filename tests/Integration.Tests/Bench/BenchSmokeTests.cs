@@ -5,9 +5,10 @@ using AppSyncChat.Bench.Load;
 namespace AppSyncChat.Integration.Tests.Bench;
 
 /// <summary>
-/// The benchmark's smoke check (issue 7): the quick mode's workloads in a reduced form — a fast model, a few
-/// viewers, the stack and the Worker in this process — must run to the end, write its results and find every
-/// viewer with exactly the stored text. No timing thresholds: speed is measured by <c>bench/</c>, never asserted here.
+/// The benchmark's smoke check: the quick mode's workloads in a reduced form — a fast model, a few
+/// viewers, the stack and the Worker in this process — must run to the end, write its results, find every
+/// viewer with exactly the stored text and no live stream paused beyond the liveness bound (a correctness check: a
+/// lost wake-up pauses a stream for seconds). No speed thresholds: speed is measured by <c>bench/</c>, never asserted here.
 /// </summary>
 public sealed class BenchSmokeTests
 {
@@ -27,6 +28,7 @@ public sealed class BenchSmokeTests
             Assert.True(report is not null, "The run failed: " + error);
             Assert.True(exit == BenchCommand.Ok, $"Exit {exit}: {error}\n{output}");
             Assert.Equal(0, report.TotalMismatches);
+            Assert.Equal(0, report.TotalLivenessViolations);
             Assert.Contains(report.Results, r => r.Workload == "chat" && r.Strategy == "coalesced");
             Assert.Contains(report.Results, r => r.Workload == "fan-out");
             Assert.Contains(report.Results, r => r.Workload == "cancel");
@@ -38,6 +40,12 @@ public sealed class BenchSmokeTests
                 Assert.Equal(0, r.TurnsNotFinal);
                 Assert.True(r.ModelTokens > 0, $"{r.Strategy}/{r.Workload}: no model timings");
                 Assert.True(r.CharLagMs.Count > 0, $"{r.Strategy}/{r.Workload}: no delivery samples");
+            });
+            Assert.All(report.Results.Where(r => r.Strategy == "coalesced" && r.Workload != "cancel"), r =>
+            {
+                // the live stream was measured while the model streamed, and no answer paused beyond the bound
+                Assert.True(r.MaxGapPerAnswerMs.Count > 0, $"{r.Workload}: no liveness samples");
+                Assert.True(r.MaxGapPerAnswerMs.Max <= r.LivenessBoundMs, $"{r.Workload}: a live stream paused {r.MaxGapPerAnswerMs.Max} ms");
             });
 
             var json = Assert.Single(Directory.GetFiles(directory, "*.json"));

@@ -4,6 +4,7 @@ using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using AppSyncChat.Aws.AppSyncEvents;
 using AppSyncChat.Aws.Lambda;
+using AppSyncChat.Bench.Metrics;
 using AppSyncChat.Contracts;
 using AppSyncChat.Contracts.Channels;
 using AppSyncChat.Contracts.Configuration;
@@ -64,6 +65,14 @@ internal sealed class WorkerTestBed : IDisposable
     }
 
     public WorkerHost Host { get; }
+
+    /// <summary>The model request whose prompt holds <paramref name="marker"/>, with its per-token times (null when not found).</summary>
+    public async Task<ModelTurn?> ModelTurnAsync(string marker)
+    {
+        using var http = new HttpClient();
+        var models = await ModelTurn.FetchByMarkerAsync(http, _endpoints.BedrockUrl!, [marker], CancellationToken.None);
+        return models.GetValueOrDefault(marker);
+    }
 
     public DynamoConversationStore Store { get; }
 
@@ -167,12 +176,18 @@ internal sealed class CatchUpViewer : IAsyncDisposable
 
     public List<StreamEvent> Events { get; } = [];
 
+    /// <summary>Each text event of this message as it arrived (receipt time, offset, text), before it was applied.</summary>
+    public List<(DateTimeOffset At, long Offset, string Text)> TextArrivals { get; } = [];
+
     /// <summary>The UTF-8 size of each event of this message as it arrived on the WebSocket, in <see cref="Events"/> order.</summary>
     public List<int> EventBytes { get; } = [];
 
     public Task<StreamEvent> Terminal => _terminal.Task;
 
     public TaskCompletionSource FirstText { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>When a live text event was first applied (after the snapshot, if one was loaded).</summary>
+    public DateTimeOffset? FirstLiveTextAppliedAt { get; private set; }
 
     public async Task LoadSnapshotAsync()
     {
@@ -229,6 +244,11 @@ internal sealed class CatchUpViewer : IAsyncDisposable
                     continue; // another message of the conversation
                 }
 
+                if (e is TextDelta arrived)
+                {
+                    TextArrivals.Add((DateTimeOffset.UtcNow, arrived.Offset, arrived.Text));
+                }
+
                 Events.Add(e);
                 EventBytes.Add(Encoding.UTF8.GetByteCount(json));
                 await ApplyAsync(e);
@@ -274,6 +294,7 @@ internal sealed class CatchUpViewer : IAsyncDisposable
             case TextDelta delta:
                 Assert.Equal(_text.Length, delta.Offset);
                 _text.Append(delta.Text);
+                FirstLiveTextAppliedAt ??= DateTimeOffset.UtcNow;
                 FirstText.TrySetResult();
                 break;
             case TurnCompleted c:

@@ -10,10 +10,10 @@ internal sealed class StreamHarness : IAsyncDisposable
 {
     public static readonly TimeSpan Window = TimeSpan.FromMilliseconds(100);
 
-    public StreamHarness(PublishPolicy policy, string startText = "", int maxRepublish = 3)
+    public StreamHarness(PublishPolicy policy, string startText = "", int maxRepublish = 3, ManualTimeProvider? time = null)
     {
         Publisher = new FakeEventsPublisher();
-        Time = new ManualTimeProvider();
+        Time = time ?? new ManualTimeProvider();
         Stats = new PublishStats();
         var batch = new EventBatchPublisher(Publisher, Time, maxRepublish, TimeSpan.Zero, Stats, new TestLogger());
         Stream = new TurnEventStream(new TurnIdentity("conv-1", "msg-1", 1), "/chat/conv-1", startText, policy, batch, Time);

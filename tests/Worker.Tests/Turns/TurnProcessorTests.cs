@@ -309,6 +309,23 @@ public sealed class TurnProcessorTests
     }
 
     [Fact]
+    public async Task FirstCheckpoint_FollowsTheFirstPublishedText_WithoutWaitingAnInterval()
+    {
+        var h = new TurnHarness(new FakeChatClient([Text("Hello"), Hang()]));
+        var run = h.StartAsync();
+
+        // No clock movement: a late joiner's snapshot must hold the first text before the first interval passes.
+        await Eventually.TrueAsync(() => h.Store.CheckpointsSnapshot().Count == 1, "the first checkpoint");
+        Assert.Equal(TimeSpan.Zero, h.Time.GetElapsedTime(0));
+        var first = h.Store.CheckpointsSnapshot()[0];
+        Assert.Equal("Hello", first.Text);
+        Assert.Equal(1, first.Seq);
+
+        h.Store.RequestCancel();
+        await h.RunWithClockAsync(run);
+    }
+
+    [Fact]
     public async Task LeaseLost_AtACheckpoint_StopsQuietly_WithoutATerminalEventOrFinalWrite()
     {
         var h = new TurnHarness(new FakeChatClient([Text("mine"), Hang()]));
