@@ -81,6 +81,10 @@ public sealed class LocalStack : IAsyncDisposable
 
             await NodeTooling.CheckNodeAsync(options.NodePath, cancellationToken).ConfigureAwait(false);
             await NodeTooling.EnsureInstalledAsync(layout.SidecarDirectory, options.NodePath, m => logger.LogInformation("{Progress}", m), cancellationToken).ConfigureAwait(false);
+            if (options.BuildWebApp)
+            {
+                await WebAppBuild.EnsureBuiltAsync(layout, options.NodePath, m => logger.LogInformation("{Progress}", m), cancellationToken).ConfigureAwait(false);
+            }
 
             // 1. Our own C# servers. They only listen; nothing calls them until the functions run.
             var credentials = new Dictionary<string, string>(StringComparer.Ordinal) { [options.AccessKeyId] = options.SecretAccessKey };
@@ -146,6 +150,9 @@ public sealed class LocalStack : IAsyncDisposable
                     LocalUserSub = options.LocalUserSub,
                     LocalUserName = options.LocalUserName,
                     StartTimeout = options.SidecarStartTimeout,
+                    WebAppDistDirectory = Path.Combine(layout.WebAppDirectory, "dist"),
+                    EventsEndpoint = events.TlsBaseAddress is { } eventsTls ? new Uri(eventsTls, events.HttpPublishEndpoint.AbsolutePath).ToString() : null,
+                    EventsRealtimeUrl = events.RealtimeEndpoint.ToString(),
                 },
                 loggerFactory.CreateLogger<NodeSidecar>(),
                 cancellationToken).ConfigureAwait(false);
@@ -211,6 +218,7 @@ public sealed class LocalStack : IAsyncDisposable
                 GraphqlUrl = $"{graphqlBase}/graphql",
                 GraphqlApiKey = options.ApiKey,
                 ExplorerUrl = $"{graphqlBase}/",
+                WebAppUrl = $"{graphqlBase}/app/",
                 LocalUserToken = options.LocalUserToken,
                 LocalUserSub = options.LocalUserSub,
                 EventsHttpUrl = events.HttpPublishEndpoint.ToString(),
