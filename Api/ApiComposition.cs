@@ -4,7 +4,6 @@ using AppSyncChat.Api.Creation;
 using AppSyncChat.Api.Queries;
 using AppSyncChat.Api.Resolver;
 using AppSyncChat.Api.Turns;
-using AppSyncChat.Aws.Sqs;
 using AppSyncChat.Conversations.Store;
 using Microsoft.Extensions.Logging;
 
@@ -12,7 +11,7 @@ namespace AppSyncChat.Api;
 
 /// <summary>
 /// The Api's composition root: every dependency of <see cref="ApiResolver"/> built once from
-/// <see cref="ApiOptions"/>. Seams are parameters (the store's DynamoDB client, the SQS client, time,
+/// <see cref="ApiOptions"/>. Seams are parameters (the store's DynamoDB client, the turn queue, time,
 /// logging), so tests and the Local stack can supply their own.
 /// </summary>
 public static class ApiComposition
@@ -20,17 +19,17 @@ public static class ApiComposition
     public static ApiResolver CreateResolver(
         ApiOptions options,
         IConversationStore store,
-        ISqsClient sqs,
+        ITurnQueue queue,
         ILoggerFactory loggerFactory,
         TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(sqs);
+        ArgumentNullException.ThrowIfNull(queue);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         time ??= TimeProvider.System;
         return new ApiResolver(
-            new TurnStarter(store, sqs, options, time, loggerFactory.CreateLogger<TurnStarter>()),
+            new TurnStarter(store, queue, options, time, loggerFactory.CreateLogger<TurnStarter>()),
             new TurnStopper(store, options, time, loggerFactory.CreateLogger<TurnStopper>()),
             new ConversationQueries(store),
             new ConversationCreator(store, time, loggerFactory.CreateLogger<ConversationCreator>()),

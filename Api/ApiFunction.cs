@@ -6,6 +6,8 @@ using AppSyncChat.Aws.Lambda;
 using AppSyncChat.Aws.Signing;
 using AppSyncChat.Aws.Sqs;
 using Amazon.DynamoDBv2;
+using Amazon.SQS;
+using AppSyncChat.Api.Turns;
 using Microsoft.Extensions.Logging;
 
 namespace AppSyncChat.Api;
@@ -68,13 +70,13 @@ public sealed class ApiHost : IDisposable
         var options = ApiOptions.FromSettings(settings);
         var credentials = AwsCredentialsFactory.FromSettings(settings);
         AmazonDynamoDBClient? dynamo = null;
-        SqsClient? sqs = null;
+        AmazonSQSClient? sqs = null;
         try
         {
             dynamo = DynamoDbClientFactory.Create(options.Region, options.DynamoDbEndpoint, credentials);
-            sqs = SqsClient.Create(credentials, options.Region, options.SqsEndpoint);
+            sqs = SqsClientFactory.Create(credentials, options.Region, options.SqsEndpoint);
             var store = ApiComposition.CreateStore(options, dynamo, time);
-            var resolver = ApiComposition.CreateResolver(options, store, sqs, loggerFactory, time);
+            var resolver = ApiComposition.CreateResolver(options, store, new SqsTurnQueue(sqs), loggerFactory, time);
             return new ApiHost(options, resolver, dynamo, sqs);
         }
         catch

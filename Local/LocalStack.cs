@@ -81,6 +81,10 @@ public sealed class LocalStack : IAsyncDisposable
 
             await NodeTooling.CheckNodeAsync(options.NodePath, cancellationToken).ConfigureAwait(false);
             await NodeTooling.EnsureInstalledAsync(layout.SidecarDirectory, options.NodePath, m => logger.LogInformation("{Progress}", m), cancellationToken).ConfigureAwait(false);
+            if (options.BuildWebApp)
+            {
+                await WebAppBuild.EnsureBuiltAsync(layout, options.NodePath, m => logger.LogInformation("{Progress}", m), cancellationToken).ConfigureAwait(false);
+            }
 
             // 1. Our own C# servers. They only listen; nothing calls them until the functions run.
             var credentials = new Dictionary<string, string>(StringComparer.Ordinal) { [options.AccessKeyId] = options.SecretAccessKey };
@@ -146,6 +150,9 @@ public sealed class LocalStack : IAsyncDisposable
                     LocalUserSub = options.LocalUserSub,
                     LocalUserName = options.LocalUserName,
                     StartTimeout = options.SidecarStartTimeout,
+                    WebAppDistDirectory = Path.Combine(layout.WebAppDirectory, "dist"),
+                    EventsEndpoint = events.TlsBaseAddress is { } eventsTls ? new Uri(eventsTls, events.HttpPublishEndpoint.AbsolutePath).ToString() : null,
+                    EventsRealtimeUrl = events.RealtimeEndpoint.ToString(),
                 },
                 loggerFactory.CreateLogger<NodeSidecar>(),
                 cancellationToken).ConfigureAwait(false);
@@ -155,7 +162,7 @@ public sealed class LocalStack : IAsyncDisposable
             var graphqlBase = $"http://127.0.0.1:{sidecar.GraphQLPort}";
 
             // 3. Resources, as the CDK stack creates them in AWS: the table, the queue with its DLQ.
-            var sqs = SqsClient.Create(new BasicAWSCredentials(options.AccessKeyId, options.SecretAccessKey), options.Region, new Uri(sqsUrl));
+            var sqs = SqsClientFactory.Create(new BasicAWSCredentials(options.AccessKeyId, options.SecretAccessKey), options.Region, new Uri(sqsUrl));
             parts.Push(new DisposableAdapter(sqs));
             var tableTask = LocalResources.CreateTableAsync(dynamoDbUrl, options, cancellationToken);
             var queuesTask = LocalResources.CreateQueuesAsync(sqs, options, cancellationToken);
@@ -211,6 +218,7 @@ public sealed class LocalStack : IAsyncDisposable
                 GraphqlUrl = $"{graphqlBase}/graphql",
                 GraphqlApiKey = options.ApiKey,
                 ExplorerUrl = $"{graphqlBase}/",
+                WebAppUrl = $"{graphqlBase}/app/",
                 LocalUserToken = options.LocalUserToken,
                 LocalUserSub = options.LocalUserSub,
                 EventsHttpUrl = events.HttpPublishEndpoint.ToString(),

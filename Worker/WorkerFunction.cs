@@ -28,7 +28,7 @@ public static class WorkerFunction
         using var loggerFactory = LambdaLogging.CreateFactory(json);
         using var host = WorkerHost.Create(settings, loggerFactory, seams);
         var queueUrl = host.Options.QueueUrl ?? throw new Configuration.WorkerConfigurationException(SettingNames.QueueUrl, "is required to poll the queue");
-        using var sqs = Aws.Sqs.SqsClient.Create(Aws.Signing.AwsCredentialsFactory.FromSettings(settings), host.Options.Region, host.Options.SqsEndpoint);
+        using var sqs = Aws.Sqs.SqsClientFactory.Create(Aws.Signing.AwsCredentialsFactory.FromSettings(settings), host.Options.Region, host.Options.SqsEndpoint);
         var poller = new Queue.QueuePoller(sqs, host.Handler, new Queue.QueuePollerOptions { QueueUrl = queueUrl.ToString() }, seams?.Time ?? TimeProvider.System, loggerFactory.CreateLogger<Queue.QueuePoller>());
         await poller.RunAsync(cancellationToken).ConfigureAwait(false);
     }

@@ -6,7 +6,6 @@ using AppSyncChat.Api.Json;
 using AppSyncChat.Api.Resolver;
 using AppSyncChat.Api.Tracing;
 using AppSyncChat.Aws.Lambda;
-using AppSyncChat.Aws.Sqs;
 using AppSyncChat.Contracts;
 using AppSyncChat.Contracts.Channels;
 using AppSyncChat.Contracts.Conversations;
@@ -14,6 +13,8 @@ using AppSyncChat.Contracts.Queue;
 using AppSyncChat.Conversations.Ids;
 using AppSyncChat.Conversations.Model;
 using AppSyncChat.Conversations.Store;
+using Amazon.SQS;
+using Amazon.SQS.Model;
 using Microsoft.Extensions.Logging;
 using System.Text.Json;
 using SendMessageInput = AppSyncChat.Api.Validation.SendMessageInput;
@@ -35,15 +36,15 @@ public sealed partial class TurnStarter
     private const int TitleMaxLength = 60;
 
     private readonly IConversationStore _store;
-    private readonly ISqsClient _sqs;
+    private readonly ITurnQueue _queue;
     private readonly ApiOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public TurnStarter(IConversationStore store, ISqsClient sqs, ApiOptions options, TimeProvider time, ILogger logger)
+    public TurnStarter(IConversationStore store, ITurnQueue queue, ApiOptions options, TimeProvider time, ILogger logger)
     {
         _store = store;
-        _sqs = sqs;
+        _queue = queue;
         _options = options;
         _time = time;
         _logger = logger;
@@ -332,16 +333,26 @@ public sealed partial class TurnStarter
         string queueMessageId;
         try
         {
-            queueMessageId = await _sqs.SendMessageAsync(
-                new SqsSendRequest(_options.QueueUrl, JsonSerializer.Serialize(request, ContractsJsonContext.Default.ChatTurnRequest))
+            var message = new SendMessageRequest
+            {
+                QueueUrl = _options.QueueUrl,
+                MessageBody = JsonSerializer.Serialize(request, ContractsJsonContext.Default.ChatTurnRequest),
+                MessageAttributes = new Dictionary<string, MessageAttributeValue>
                 {
-                    MessageAttributes = new Dictionary<string, SqsMessageAttribute>
-                    {
-                        [QueueAttributeNames.TraceParent] = new("String", request.TraceParent),
-                        [QueueAttributeNames.ConversationId] = new("String", request.ConversationId),
-                    },
-                    AwsTraceHeader = context.XRayTraceId,
+                    [QueueAttributeNames.TraceParent] = new() { DataType = "String", StringValue = request.TraceParent },
+                    [QueueAttributeNames.ConversationId] = new() { DataType = "String", StringValue = request.ConversationId },
                 },
+            };
+            if (!string.IsNullOrEmpty(context.XRayTraceId))
+            {
+                message.MessageSystemAttributes = new Dictionary<string, MessageSystemAttributeValue>
+                {
+                    [MessageSystemAttributeNameForSends.AWSTraceHeader] = new() { DataType = "String", StringValue = context.XRayTraceId },
+                };
+            }
+
+            queueMessageId = await _queue.SendAsync(
+                message,
                 cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -349,7 +360,7 @@ public sealed partial class TurnStarter
             // Let an immediate retry send again instead of waiting for the takeover delay.
             await _store.ReturnToPendingAsync(claimed, CancellationToken.None).ConfigureAwait(false);
             LogEnqueueFailed(_logger, ex);
-            throw ApiErrors.Internal(context.AwsRequestId, ex, retryable: ex is not SqsException { IsRetryable: false });
+            throw ApiErrors.Internal(context.AwsRequestId, ex, retryable: SqsTurnQueue.IsRetryable(ex));
         }
 
         await _store.CompleteRequestAsync(claimed, queueMessageId, cancellationToken).ConfigureAwait(false);

@@ -11,7 +11,7 @@ public sealed record AppSyncChatOptions
     /// <summary>The default Bedrock model: an on-demand foundation model offered in most regions without an inference profile.</summary>
     public const string DefaultModelId = "anthropic.claude-3-haiku-20240307-v1:0";
 
-    /// <summary>Folder with the Api function package: a self-contained linux-x64 publish whose entry file is <c>bootstrap</c>.</summary>
+    /// <summary>Folder with the Api function package: a linux-x64 publish (Native AOT by default, see build-functions.sh) whose entry file is <c>bootstrap</c>.</summary>
     public required string ApiAssetDirectory { get; init; }
 
     /// <summary>Folder with the Worker function package (<c>bootstrap</c>).</summary>

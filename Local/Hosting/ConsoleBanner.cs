@@ -13,7 +13,12 @@ internal static class ConsoleBanner
         b.AppendLine(CultureInfo.InvariantCulture, $"AppSyncChat local stack is ready ({seconds} s). Everything listens on 127.0.0.1 only.");
         b.AppendLine();
         b.AppendLine("Open:");
-        b.AppendLine(CultureInfo.InvariantCulture, $"  GraphQL explorer      {e.ExplorerUrl}   (API key pre-filled; run the example sendMessage)");
+        if (e.WebAppUrl is not null)
+        {
+            b.AppendLine(CultureInfo.InvariantCulture, $"  Chat app              {e.WebAppUrl}   (open it in two windows: both stream the same answer)");
+        }
+
+        b.AppendLine(CultureInfo.InvariantCulture, $"  GraphQL explorer      {e.ExplorerUrl}   (API key pre-filled; run the example sendMessage, watch its events beside the result)");
         b.AppendLine();
         Row(b, "GraphQL endpoint", e.GraphqlUrl);
         Row(b, "API key (x-api-key)", e.GraphqlApiKey);

@@ -35,6 +35,7 @@ internal static class LocalCommandLine
         Files and tools:
           {LocalSettingNames.EndpointsFileFlag} <path>         where to write the endpoints  (default .local/endpoints.json, {LocalSettingNames.EndpointsFile})
           {LocalSettingNames.NoEndpointsFileFlag}               write no endpoints file
+          {LocalSettingNames.NoWebAppFlag}                    do not build the web chat app (web/app; built when its sources change)
           {LocalSettingNames.NodePathFlag} <path>                      the Node.js executable         (default: node on PATH, {LocalSettingNames.NodePath})
           {LocalSettingNames.RepositoryRootFlag} <path>           the repository root            (default: found from the current folder)
           {LocalSettingNames.HelpFlag}                          this text
@@ -54,7 +55,7 @@ internal static class LocalCommandLine
                 return new LocalCommand(new LocalStackOptions(), ShowHelp: true);
             }
 
-            if (arg == LocalSettingNames.NoEndpointsFileFlag)
+            if (arg is LocalSettingNames.NoEndpointsFileFlag or LocalSettingNames.NoWebAppFlag)
             {
                 flags[arg] = null;
                 continue;
@@ -132,6 +133,7 @@ internal static class LocalCommandLine
             RepositoryRoot = repositoryRoot,
             EndpointsFilePath = endpointsFile is null ? null : Path.GetFullPath(endpointsFile),
             NodePath = Get(LocalSettingNames.NodePathFlag, LocalSettingNames.NodePath) ?? "node",
+            BuildWebApp = !flags.ContainsKey(LocalSettingNames.NoWebAppFlag),
         };
         return new LocalCommand(options, ShowHelp: false, UseDefaultEndpointsFile: !noEndpointsFile && endpointsFile is null);
     }

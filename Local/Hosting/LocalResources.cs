@@ -2,7 +2,8 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
-using AppSyncChat.Aws.Sqs;
+using Amazon.SQS;
+using Amazon.SQS.Model;
 using AppSyncChat.Conversations.Table;
 
 namespace AppSyncChat.Local.Hosting;
@@ -29,32 +30,40 @@ internal static class LocalResources
         }
     }
 
-    public static async Task<(string QueueUrl, string DeadLetterQueueUrl)> CreateQueuesAsync(ISqsClient sqs, LocalStackOptions options, CancellationToken cancellationToken)
+    public static async Task<(string QueueUrl, string DeadLetterQueueUrl)> CreateQueuesAsync(IAmazonSQS sqs, LocalStackOptions options, CancellationToken cancellationToken)
     {
         try
         {
-            var deadLetterQueueUrl = await sqs.CreateQueueAsync(
-                options.DeadLetterQueueName,
-                new Dictionary<string, string> { [SqsWireNames.QueueAttributes.MessageRetentionPeriod] = "1209600" },
+            var deadLetterQueueUrl = (await sqs.CreateQueueAsync(
+                new CreateQueueRequest
+                {
+                    QueueName = options.DeadLetterQueueName,
+                    Attributes = new() { [QueueAttributeName.MessageRetentionPeriod] = "1209600" },
+                },
+                cancellationToken).ConfigureAwait(false)).QueueUrl;
+            var attributes = await sqs.GetQueueAttributesAsync(
+                new GetQueueAttributesRequest { QueueUrl = deadLetterQueueUrl, AttributeNames = [QueueAttributeName.QueueArn] },
                 cancellationToken).ConfigureAwait(false);
-            var attributes = await sqs.GetQueueAttributesAsync(deadLetterQueueUrl, [SqsWireNames.QueueAttributes.QueueArn], cancellationToken).ConfigureAwait(false);
-            var deadLetterArn = attributes[SqsWireNames.QueueAttributes.QueueArn];
+            var deadLetterArn = (attributes.Attributes ?? [])[QueueAttributeName.QueueArn];
             var redrivePolicy = new JsonObject
             {
                 ["deadLetterTargetArn"] = deadLetterArn,
                 ["maxReceiveCount"] = options.MaxReceiveCount,
             };
-            var queueUrl = await sqs.CreateQueueAsync(
-                options.QueueName,
-                new Dictionary<string, string>
+            var queueUrl = (await sqs.CreateQueueAsync(
+                new CreateQueueRequest
                 {
-                    [SqsWireNames.QueueAttributes.VisibilityTimeout] = ((int)options.QueueVisibilityTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture),
-                    [SqsWireNames.QueueAttributes.RedrivePolicy] = redrivePolicy.ToJsonString(),
+                    QueueName = options.QueueName,
+                    Attributes = new()
+                    {
+                        [QueueAttributeName.VisibilityTimeout] = ((int)options.QueueVisibilityTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture),
+                        [QueueAttributeName.RedrivePolicy] = redrivePolicy.ToJsonString(),
+                    },
                 },
-                cancellationToken).ConfigureAwait(false);
+                cancellationToken).ConfigureAwait(false)).QueueUrl;
             return (queueUrl, deadLetterQueueUrl);
         }
-        catch (Exception ex) when (ex is SqsException or HttpRequestException or KeyNotFoundException)
+        catch (Exception ex) when (ex is AmazonServiceException or AmazonClientException or HttpRequestException or KeyNotFoundException)
         {
             throw LocalStackException.ProvisioningFailed($"the SQS queues '{options.QueueName}' and '{options.DeadLetterQueueName}'", ex);
         }

@@ -29,6 +29,7 @@ public static class LocalSettingNames
     public const string LambdaPortFlag = "--lambda-port";
     public const string EndpointsFileFlag = "--endpoints-file";
     public const string NoEndpointsFileFlag = "--no-endpoints-file";
+    public const string NoWebAppFlag = "--no-web-app";
     public const string NodePathFlag = "--node";
     public const string RepositoryRootFlag = "--repository-root";
     public const string ModelIdFlag = "--model-id";

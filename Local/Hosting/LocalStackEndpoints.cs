@@ -28,6 +28,9 @@ public sealed record LocalStackEndpoints
     /// <summary>The GraphQL explorer page.</summary>
     public required string ExplorerUrl { get; init; }
 
+    /// <summary>The web chat app (<c>web/app</c>, served by the sidecar at <c>/app/</c>).</summary>
+    public string? WebAppUrl { get; init; }
+
     /// <summary>Bearer token of the local Cognito-like user (<c>Authorization</c> header), and its identity.</summary>
     public required string LocalUserToken { get; init; }
 

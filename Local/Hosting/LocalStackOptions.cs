@@ -20,6 +20,13 @@ public sealed record LocalStackOptions
     /// <summary>The Node.js executable (a name on PATH or a path).</summary>
     public string NodePath { get; init; } = "node";
 
+    /// <summary>
+    /// Build the web chat app (<c>web/app</c>: npm ci + vite build) when its sources or lock file changed since
+    /// the last build. The command line sets it (unless <c>--no-web-app</c>); tests leave it off. The sidecar
+    /// serves whatever <c>web/app/dist</c> holds at <c>/app/</c> either way.
+    /// </summary>
+    public bool BuildWebApp { get; init; }
+
     public string Region { get; init; } = LocalDefaults.Region;
 
     public string AccessKeyId { get; init; } = LocalDefaults.AccessKeyId;

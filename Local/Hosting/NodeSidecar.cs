@@ -41,6 +41,15 @@ internal sealed record NodeSidecarOptions
     public required string LocalUserName { get; init; }
 
     public required TimeSpan StartTimeout { get; init; }
+
+    /// <summary>The web chat app's build folder (<c>web/app/dist</c>), served at <c>/app/</c>.</summary>
+    public string? WebAppDistDirectory { get; init; }
+
+    /// <summary>AppSync Events endpoint for browser pages (the app's Amplify configuration): <c>https://127.0.0.1:&lt;tls&gt;/event</c>.</summary>
+    public string? EventsEndpoint { get; init; }
+
+    /// <summary>The Events emulator's plain realtime URL (<c>ws://127.0.0.1:&lt;port&gt;/event/realtime</c>) browser pages connect to.</summary>
+    public string? EventsRealtimeUrl { get; init; }
 }
 
 /// <summary>
@@ -115,6 +124,15 @@ internal sealed class NodeSidecar : IAsyncDisposable
         foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
+        }
+
+        foreach (var (flag, value) in new[] { ("--web-app-dir", options.WebAppDistDirectory), ("--events-endpoint", options.EventsEndpoint), ("--events-realtime-url", options.EventsRealtimeUrl) })
+        {
+            if (value is not null)
+            {
+                startInfo.ArgumentList.Add(flag);
+                startInfo.ArgumentList.Add(value);
+            }
         }
 
         // Secrets by environment, not argv (argv is visible to every user in ps).

@@ -69,7 +69,7 @@ internal static class NodeTooling
             return false; // another process installed it while we waited
         }
 
-        report($"Installing the Node sidecar's packages (npm ci in {directory}) …");
+        report($"Installing Node packages (npm ci in {directory}) …");
         var npm = NpmNextTo(node);
         ProcessResult result;
         try
@@ -91,7 +91,7 @@ internal static class NodeTooling
     }
 
     /// <summary><c>npm</c> from the same folder as an explicit node path, else from PATH.</summary>
-    private static string NpmNextTo(string node)
+    internal static string NpmNextTo(string node)
     {
         if (Path.IsPathRooted(node))
         {
@@ -105,7 +105,7 @@ internal static class NodeTooling
         return "npm";
     }
 
-    private static async Task<FileStream> AcquireFileLockAsync(string path, CancellationToken cancellationToken)
+    internal static async Task<FileStream> AcquireFileLockAsync(string path, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(6);
         while (true)
@@ -123,7 +123,7 @@ internal static class NodeTooling
 
     internal sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError);
 
-    private static async Task<ProcessResult> RunAsync(string fileName, IReadOnlyList<string> arguments, string? workingDirectory, TimeSpan timeout, CancellationToken cancellationToken)
+    internal static async Task<ProcessResult> RunAsync(string fileName, IReadOnlyList<string> arguments, string? workingDirectory, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var startInfo = new ProcessStartInfo(fileName)
         {

@@ -7,6 +7,12 @@ internal sealed record RepositoryLayout(string Root)
 
     public string SidecarDirectory => Path.Combine(Root, "Local", "sidecar");
 
+    /// <summary>The React chat app (<c>web/app</c>); the sidecar serves its build (<c>dist</c>) at <c>/app/</c>.</summary>
+    public string WebAppDirectory => Path.Combine(Root, "web", "app");
+
+    /// <summary>The TypeScript client package the app is built from (<c>web/client</c>).</summary>
+    public string WebClientDirectory => Path.Combine(Root, "web", "client");
+
     public string DefaultEndpointsFile => Path.Combine(Root, LocalDefaults.EndpointsFileRelativePath);
 
     /// <summary>The given root, or the first folder upwards from the app's folder, then the current folder, that holds both the schema and the sidecar.</summary>

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
+using Amazon.SQS;
+using Amazon.SQS.Model;
 using AppSyncChat.Aws.Lambda;
-using AppSyncChat.Aws.Sqs;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AppSyncChat.Local.Lambda;
@@ -72,7 +73,7 @@ public sealed record SqsEventSourceMappingOptions
 public sealed record SqsEventSourceMappingStatistics(long Invocations, long RecordsSucceeded, long RecordsFailed, long FailedInvocations, long PollErrors);
 
 /// <summary>
-/// Lambda's SQS event source mapping, emulated: long-polls the queue with <see cref="ISqsClient"/>, gathers
+/// Lambda's SQS event source mapping, emulated: long-polls the queue with AWSSDK.SQS (<see cref="IAmazonSQS"/>), gathers
 /// batches (batch size, batching window, 6 MB payload), invokes the function through its
 /// <see cref="LambdaRuntimeServer"/> with the Lambda SQS event, at most <c>MaximumConcurrency</c> invocations at a
 /// time, and deletes only what succeeded (<c>batchItemFailures</c> honoured). Failed records are left alone: they
@@ -89,7 +90,7 @@ public sealed partial class SqsEventSourceMapping : IAsyncDisposable
     /// <summary>Pause between short polls of an empty queue while a batching window is open.</summary>
     private static readonly TimeSpan FillPollInterval = TimeSpan.FromMilliseconds(100);
 
-    private readonly ISqsClient _sqs;
+    private readonly IAmazonSQS _sqs;
     private readonly LambdaRuntimeServer _function;
     private readonly SqsEventSourceMappingOptions _options;
     private readonly string _queueArn;
@@ -103,7 +104,7 @@ public sealed partial class SqsEventSourceMapping : IAsyncDisposable
     private long _failedInvocations;
     private long _pollErrors;
 
-    private SqsEventSourceMapping(ISqsClient sqs, LambdaRuntimeServer function, SqsEventSourceMappingOptions options, string queueArn, TimeProvider time, ILogger logger)
+    private SqsEventSourceMapping(IAmazonSQS sqs, LambdaRuntimeServer function, SqsEventSourceMappingOptions options, string queueArn, TimeProvider time, ILogger logger)
     {
         _sqs = sqs;
         _function = function;
@@ -122,7 +123,7 @@ public sealed partial class SqsEventSourceMapping : IAsyncDisposable
     /// as Lambda requires) and starts polling.
     /// </summary>
     public static async Task<SqsEventSourceMapping> StartAsync(
-        ISqsClient sqs, LambdaRuntimeServer function, SqsEventSourceMappingOptions options,
+        IAmazonSQS sqs, LambdaRuntimeServer function, SqsEventSourceMappingOptions options,
         TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sqs);
@@ -130,11 +131,13 @@ public sealed partial class SqsEventSourceMapping : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
 
-        var attributes = await sqs.GetQueueAttributesAsync(options.QueueUrl,
-            [SqsWireNames.QueueAttributes.QueueArn, SqsWireNames.QueueAttributes.VisibilityTimeout], cancellationToken).ConfigureAwait(false);
-        var queueArn = options.QueueArn ?? (attributes.TryGetValue(SqsWireNames.QueueAttributes.QueueArn, out var arn) ? arn
+        var response = await sqs.GetQueueAttributesAsync(
+            new GetQueueAttributesRequest { QueueUrl = options.QueueUrl, AttributeNames = [QueueAttributeName.QueueArn, QueueAttributeName.VisibilityTimeout] },
+            cancellationToken).ConfigureAwait(false);
+        var attributes = response.Attributes ?? [];
+        var queueArn = options.QueueArn ?? (attributes.TryGetValue(QueueAttributeName.QueueArn, out var arn) ? arn
             : throw new InvalidOperationException($"Queue {options.QueueUrl} did not report its QueueArn."));
-        if (attributes.TryGetValue(SqsWireNames.QueueAttributes.VisibilityTimeout, out var visibilityText)
+        if (attributes.TryGetValue(QueueAttributeName.VisibilityTimeout, out var visibilityText)
             && int.TryParse(visibilityText, NumberStyles.None, CultureInfo.InvariantCulture, out var visibility)
             && TimeSpan.FromSeconds(visibility) < function.Function.Timeout)
         {
@@ -170,20 +173,20 @@ public sealed partial class SqsEventSourceMapping : IAsyncDisposable
     /// Builds the event Lambda sends for a batch: camelCase records, system attributes as strings,
     /// message attributes with <c>stringValue</c>/<c>binaryValue</c> (base64)/<c>stringListValues</c>/<c>binaryListValues</c>/<c>dataType</c>.
     /// </summary>
-    public static SqsEvent BuildEvent(IReadOnlyList<SqsMessage> messages, string queueArn, string region)
+    public static SqsEvent BuildEvent(IReadOnlyList<Message> messages, string queueArn, string region)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var records = new List<SqsEventRecord>(messages.Count);
         foreach (var message in messages)
         {
-            var attributes = new Dictionary<string, SqsEventMessageAttribute>(message.MessageAttributes.Count, StringComparer.Ordinal);
-            foreach (var (name, value) in message.MessageAttributes)
+            var attributes = new Dictionary<string, SqsEventMessageAttribute>(StringComparer.Ordinal);
+            foreach (var (name, value) in message.MessageAttributes ?? [])
             {
                 attributes[name] = new SqsEventMessageAttribute
                 {
                     DataType = value.DataType,
                     StringValue = value.StringValue,
-                    BinaryValue = value.BinaryValue is null ? null : Convert.ToBase64String(value.BinaryValue),
+                    BinaryValue = value.BinaryValue is null ? null : Convert.ToBase64String(value.BinaryValue.ToArray()),
                 };
             }
 
@@ -192,10 +195,10 @@ public sealed partial class SqsEventSourceMapping : IAsyncDisposable
                 MessageId = message.MessageId,
                 ReceiptHandle = message.ReceiptHandle,
                 Body = message.Body,
-                Attributes = message.Attributes,
+                Attributes = message.Attributes ?? [],
                 MessageAttributes = attributes,
-                Md5OfBody = message.Md5OfBody,
-                Md5OfMessageAttributes = message.Md5OfMessageAttributes,
+                Md5OfBody = message.MD5OfBody,
+                Md5OfMessageAttributes = message.MD5OfMessageAttributes,
                 EventSource = "aws:sqs",
                 EventSourceArn = queueArn,
                 AwsRegion = region,
@@ -288,10 +291,10 @@ public sealed partial class SqsEventSourceMapping : IAsyncDisposable
     /// the payload limit is reached with one. A message seen twice (redelivered while gathering) keeps its
     /// newest receipt handle.
     /// </summary>
-    private async Task<List<SqsMessage>> GatherBatchAsync(CancellationToken stopping)
+    private async Task<List<Message>> GatherBatchAsync(CancellationToken stopping)
     {
-        var batch = new List<SqsMessage>();
-        var first = await _sqs.ReceiveMessagesAsync(new SqsReceiveRequest(_options.QueueUrl) { MaxNumberOfMessages = 1, WaitTimeSeconds = (int)_options.LongPollWait.TotalSeconds }, stopping).ConfigureAwait(false);
+        var batch = new List<Message>();
+        var first = await ReceiveAsync(1, (int)_options.LongPollWait.TotalSeconds, stopping).ConfigureAwait(false);
         if (first.Count == 0)
         {
             return batch;
@@ -302,8 +305,7 @@ public sealed partial class SqsEventSourceMapping : IAsyncDisposable
         Add(batch, first, ref bytes);
         while (batch.Count < _options.BatchSize && bytes < MaxPayloadBytes * 0.9)
         {
-            var request = new SqsReceiveRequest(_options.QueueUrl) { MaxNumberOfMessages = Math.Min(10, _options.BatchSize - batch.Count), WaitTimeSeconds = 0 };
-            var received = await _sqs.ReceiveMessagesAsync(request, stopping).ConfigureAwait(false);
+            var received = await ReceiveAsync(Math.Min(10, _options.BatchSize - batch.Count), 0, stopping).ConfigureAwait(false);
             Add(batch, received, ref bytes);
             if (_options.MaximumBatchingWindow == TimeSpan.Zero)
             {
@@ -325,7 +327,29 @@ public sealed partial class SqsEventSourceMapping : IAsyncDisposable
         return batch;
     }
 
-    private static void Add(List<SqsMessage> batch, IReadOnlyList<SqsMessage> received, ref long bytes)
+    /// <summary>
+    /// One ReceiveMessage, asking for every system attribute (Lambda's event carries them) and every message
+    /// attribute. Both the current <c>MessageSystemAttributeNames</c> and the deprecated <c>AttributeNames</c> are
+    /// sent: local-aws-sqs reads only the older member (Aws/Sqs/README.md).
+    /// </summary>
+    private async Task<List<Message>> ReceiveAsync(int maxMessages, int waitSeconds, CancellationToken stopping)
+    {
+#pragma warning disable CS0618 // AttributeNames is deprecated in favour of MessageSystemAttributeNames; see above.
+        var request = new ReceiveMessageRequest
+        {
+            QueueUrl = _options.QueueUrl,
+            MaxNumberOfMessages = maxMessages,
+            WaitTimeSeconds = waitSeconds,
+            MessageSystemAttributeNames = ["All"],
+            AttributeNames = ["All"],
+            MessageAttributeNames = ["All"],
+        };
+#pragma warning restore CS0618
+        var response = await _sqs.ReceiveMessageAsync(request, stopping).ConfigureAwait(false);
+        return response.Messages ?? []; // AWSSDK 4: an empty receive leaves the list null
+    }
+
+    private static void Add(List<Message> batch, IReadOnlyList<Message> received, ref long bytes)
     {
         foreach (var message in received)
         {
@@ -341,10 +365,11 @@ public sealed partial class SqsEventSourceMapping : IAsyncDisposable
         }
     }
 
-    private async Task InvokeAsync(List<SqsMessage> batch, CancellationToken stopping)
+    private async Task InvokeAsync(List<Message> batch, CancellationToken stopping)
     {
         var payload = JsonSerializer.SerializeToUtf8Bytes(BuildEvent(batch, _queueArn, _options.Region), LambdaEventsJsonContext.Default.SqsEvent);
-        batch[0].Attributes.TryGetValue(SqsWireNames.SystemAttributes.AwsTraceHeader, out var trace);
+        string? trace = null;
+        batch[0].Attributes?.TryGetValue(MessageSystemAttributeName.AWSTraceHeader, out trace);
         Interlocked.Increment(ref _invocations);
         var result = await _function.InvokeAsync(payload, trace, stopping).ConfigureAwait(false);
 
@@ -377,8 +402,9 @@ public sealed partial class SqsEventSourceMapping : IAsyncDisposable
         Interlocked.Add(ref _recordsFailed, batch.Count - succeeded.Count);
         foreach (var chunk in succeeded.Chunk(10))
         {
-            var entries = chunk.Select((m, i) => new SqsDeleteEntry(i.ToString(CultureInfo.InvariantCulture), m.ReceiptHandle)).ToList();
-            var errors = await _sqs.DeleteMessageBatchAsync(_options.QueueUrl, entries, stopping).ConfigureAwait(false);
+            var entries = chunk.Select((m, i) => new DeleteMessageBatchRequestEntry { Id = i.ToString(CultureInfo.InvariantCulture), ReceiptHandle = m.ReceiptHandle }).ToList();
+            var deleted = await _sqs.DeleteMessageBatchAsync(new DeleteMessageBatchRequest { QueueUrl = _options.QueueUrl, Entries = entries }, stopping).ConfigureAwait(false);
+            var errors = deleted.Failed ?? [];
             Interlocked.Add(ref _recordsSucceeded, chunk.Length - errors.Count);
             foreach (var error in errors)
             {

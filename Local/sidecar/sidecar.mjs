@@ -44,6 +44,9 @@ try {
       'user-sub': { type: 'string' },
       'user-name': { type: 'string', default: 'local-user' },
       'user-groups': { type: 'string', default: '' },
+      'web-app-dir': { type: 'string' },
+      'events-endpoint': { type: 'string' },
+      'events-realtime-url': { type: 'string' },
     },
     strict: true,
   }).values;
@@ -67,6 +70,10 @@ const options = {
   apiKey,
   region: args.region,
   credentials: { accessKeyId, secretAccessKey },
+  // The web chat app (web/app/dist, served at /app/) and the Events endpoints browser pages use.
+  webAppDir: args['web-app-dir'] ?? null,
+  eventsEndpoint: args['events-endpoint'] ?? null,
+  eventsRealtimeUrl: args['events-realtime-url'] ?? null,
   localUser: userToken
     ? {
         token: userToken,

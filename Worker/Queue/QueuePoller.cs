@@ -1,5 +1,6 @@
+using Amazon.SQS;
+using Amazon.SQS.Model;
 using AppSyncChat.Aws.Lambda;
-using AppSyncChat.Aws.Sqs;
 using Microsoft.Extensions.Logging;
 
 namespace AppSyncChat.Worker.Queue;
@@ -31,7 +32,7 @@ public sealed record QueuePollerOptions
 /// deletes the records that succeeded and leaves the failed ones to reappear after the visibility timeout
 /// (and reach the DLQ through the queue's redrive policy).
 /// </summary>
-public sealed partial class QueuePoller(ISqsClient sqs, SqsBatchHandler handler, QueuePollerOptions options, TimeProvider time, ILogger logger)
+public sealed partial class QueuePoller(IAmazonSQS sqs, SqsBatchHandler handler, QueuePollerOptions options, TimeProvider time, ILogger logger)
 {
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -52,14 +53,20 @@ public sealed partial class QueuePoller(ISqsClient sqs, SqsBatchHandler handler,
         {
             try
             {
-                var messages = await sqs.ReceiveMessagesAsync(
-                    new SqsReceiveRequest(options.QueueUrl)
-                    {
-                        MaxNumberOfMessages = Math.Clamp(options.BatchSize, 1, 10),
-                        WaitTimeSeconds = options.WaitTimeSeconds,
-                        VisibilityTimeout = (int)Math.Ceiling(options.VisibilityTimeout.TotalSeconds),
-                    },
-                    cancellationToken).ConfigureAwait(false);
+#pragma warning disable CS0618 // AttributeNames is deprecated, but local-aws-sqs reads only it (not MessageSystemAttributeNames).
+                var request = new ReceiveMessageRequest
+                {
+                    QueueUrl = options.QueueUrl,
+                    MaxNumberOfMessages = Math.Clamp(options.BatchSize, 1, 10),
+                    WaitTimeSeconds = options.WaitTimeSeconds,
+                    VisibilityTimeout = (int)Math.Ceiling(options.VisibilityTimeout.TotalSeconds),
+                    MessageSystemAttributeNames = ["All"],
+                    AttributeNames = ["All"],
+                    MessageAttributeNames = ["All"],
+                };
+#pragma warning restore CS0618
+                var received = await sqs.ReceiveMessageAsync(request, cancellationToken).ConfigureAwait(false);
+                var messages = received.Messages ?? []; // AWSSDK 4: an empty receive leaves the list null
                 failures = 0;
                 if (messages.Count > 0)
                 {
@@ -88,7 +95,7 @@ public sealed partial class QueuePoller(ISqsClient sqs, SqsBatchHandler handler,
     }
 
     /// <summary>One receive as one "invocation": run, then delete the records that need no retry.</summary>
-    internal async Task HandleBatchAsync(string batchId, IReadOnlyList<SqsMessage> messages, CancellationToken cancellationToken)
+    internal async Task HandleBatchAsync(string batchId, IReadOnlyList<Message> messages, CancellationToken cancellationToken)
     {
         var deadline = time.GetUtcNow() + options.BatchTimeout;
         using var timeout = new CancellationTokenSource(options.BatchTimeout, time);
@@ -99,29 +106,35 @@ public sealed partial class QueuePoller(ISqsClient sqs, SqsBatchHandler handler,
         var done = messages.Where(m => !retry.Contains(m.MessageId)).ToList();
         foreach (var chunk in done.Chunk(10))
         {
-            var errors = await sqs.DeleteMessageBatchAsync(options.QueueUrl, [.. chunk.Select(m => new SqsDeleteEntry(m.MessageId, m.ReceiptHandle))], cancellationToken).ConfigureAwait(false);
-            foreach (var error in errors)
+            var result = await sqs.DeleteMessageBatchAsync(
+                new DeleteMessageBatchRequest
+                {
+                    QueueUrl = options.QueueUrl,
+                    Entries = [.. chunk.Select(m => new DeleteMessageBatchRequestEntry { Id = m.MessageId, ReceiptHandle = m.ReceiptHandle })],
+                },
+                cancellationToken).ConfigureAwait(false);
+            foreach (var error in result.Failed ?? [])
             {
                 LogDeleteFailed(logger, error.Id, error.Code);
             }
         }
     }
 
-    private static SqsEventRecord ToRecord(SqsMessage message) => new()
+    private static SqsEventRecord ToRecord(Message message) => new()
     {
         MessageId = message.MessageId,
         ReceiptHandle = message.ReceiptHandle,
         Body = message.Body,
-        Md5OfBody = message.Md5OfBody,
-        Md5OfMessageAttributes = message.Md5OfMessageAttributes,
-        Attributes = message.Attributes,
-        MessageAttributes = message.MessageAttributes.ToDictionary(
+        Md5OfBody = message.MD5OfBody,
+        Md5OfMessageAttributes = message.MD5OfMessageAttributes,
+        Attributes = message.Attributes ?? [],
+        MessageAttributes = (message.MessageAttributes ?? []).ToDictionary(
             a => a.Key,
             a => new SqsEventMessageAttribute
             {
                 DataType = a.Value.DataType,
                 StringValue = a.Value.StringValue,
-                BinaryValue = a.Value.BinaryValue is null ? null : Convert.ToBase64String(a.Value.BinaryValue),
+                BinaryValue = a.Value.BinaryValue is null ? null : Convert.ToBase64String(a.Value.BinaryValue.ToArray()),
             }),
     };
 

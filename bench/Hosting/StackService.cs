@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Amazon.SQS.Model;
 using AppSyncChat.Aws.Sqs;
 using AppSyncChat.Contracts.Configuration;
 using AppSyncChat.Local;
@@ -67,11 +68,10 @@ public sealed class StackService : IAsyncDisposable
             try
             {
                 var e = stack.Endpoints;
-                using var sqs = SqsClient.Create(new BasicAWSCredentials(e.AccessKeyId, e.SecretAccessKey), e.Region, new Uri(e.SqsUrl));
-                var queueUrl = await sqs.CreateQueueAsync(
-                    BenchQueueName,
-                    new Dictionary<string, string> { ["VisibilityTimeout"] = "720" },
-                    cancellationToken).ConfigureAwait(false);
+                using var sqs = SqsClientFactory.Create(new BasicAWSCredentials(e.AccessKeyId, e.SecretAccessKey), e.Region, new Uri(e.SqsUrl));
+                var queueUrl = (await sqs.CreateQueueAsync(
+                    new CreateQueueRequest { QueueName = BenchQueueName, Attributes = new() { ["VisibilityTimeout"] = "720" } },
+                    cancellationToken).ConfigureAwait(false)).QueueUrl;
                 if (!queueUrl.EndsWith("/" + BenchQueueName, StringComparison.Ordinal))
                 {
                     throw new InvalidOperationException($"The bench queue URL '{queueUrl}' does not end with its name; the Api was given '{plannedQueueUrl}'.");

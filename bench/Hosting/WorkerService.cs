@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using AppSyncChat.Aws.Signing;
+using Amazon.SQS;
 using AppSyncChat.Aws.Sqs;
 using AppSyncChat.Contracts.Configuration;
 using AppSyncChat.Local.Lambda;
@@ -33,9 +34,9 @@ public sealed class WorkerService : IAsyncDisposable
     private readonly FunctionHost _first;
     private readonly FunctionHost? _rest;
     private readonly SqsEventSourceMapping _mapping;
-    private readonly SqsClient _sqs;
+    private readonly AmazonSQSClient _sqs;
 
-    private WorkerService(LambdaRuntimeServer server, FunctionHost first, FunctionHost? rest, SqsEventSourceMapping mapping, SqsClient sqs, double entryToFirstPollMs, double processStartToFirstPollMs)
+    private WorkerService(LambdaRuntimeServer server, FunctionHost first, FunctionHost? rest, SqsEventSourceMapping mapping, AmazonSQSClient sqs, double entryToFirstPollMs, double processStartToFirstPollMs)
     {
         _server = server;
         _first = first;
@@ -83,7 +84,7 @@ public sealed class WorkerService : IAsyncDisposable
         var server = await LambdaRuntimeServer.StartAsync(function, cancellationToken: cancellationToken).ConfigureAwait(false);
         FunctionHost? first = null;
         FunctionHost? rest = null;
-        SqsClient? sqs = null;
+        AmazonSQSClient? sqs = null;
         try
         {
             // One instance alone first, as one Lambda sandbox starts: its entry → first poll is the start-up
@@ -111,7 +112,7 @@ public sealed class WorkerService : IAsyncDisposable
                 }
             }
 
-            sqs = SqsClient.Create(new BasicAWSCredentials(s.AccessKeyId, s.SecretAccessKey), s.Region, new Uri(s.SqsUrl));
+            sqs = SqsClientFactory.Create(new BasicAWSCredentials(s.AccessKeyId, s.SecretAccessKey), s.Region, new Uri(s.SqsUrl));
             var mapping = await SqsEventSourceMapping.StartAsync(
                 sqs,
                 server,

@@ -4,7 +4,10 @@ using AppSyncChat.Testing;
 
 namespace AppSyncChat.Cdk.Tests;
 
-/// <summary>build-functions.sh must publish the projects under the assembly names their csproj declares.</summary>
+/// <summary>
+/// build-functions.sh must publish the projects under the assembly names their csproj declares, as Native AOT
+/// by default with trim/AOT warnings as errors (ReadyToRun only when asked).
+/// </summary>
 public sealed partial class BuildScriptTests
 {
     [Theory]
@@ -19,8 +22,10 @@ public sealed partial class BuildScriptTests
         var publish = Assert.Single(PublishLine().Matches(script), m => m.Groups["name"].Value == name);
         Assert.Equal(project, publish.Groups["project"].Value);
         Assert.Equal(assemblyName, publish.Groups["assembly"].Value);
-        Assert.Contains("--self-contained true", script, StringComparison.Ordinal);
-        Assert.Contains("-p:PublishReadyToRun=true", script, StringComparison.Ordinal);
+        Assert.Contains("build=\"${FUNCTION_BUILD:-aot}\"", script, StringComparison.Ordinal);
+        Assert.Contains("aot) mode_flags=(-p:PublishAot=true -p:IlcTreatWarningsAsErrors=true)", script, StringComparison.Ordinal);
+        Assert.Contains("r2r) mode_flags=(--self-contained true -p:PublishReadyToRun=true)", script, StringComparison.Ordinal);
+        Assert.Contains("-p:TreatWarningsAsErrors=true", script, StringComparison.Ordinal);
         Assert.Contains("--runtime linux-x64", script, StringComparison.Ordinal);
     }
 

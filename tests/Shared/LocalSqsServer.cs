@@ -10,7 +10,7 @@ namespace AppSyncChat.Testing;
 /// </summary>
 /// <remarks>
 /// It hands out the endpoint and test credentials only (every test project links this file, and not every one
-/// references the SQS client): <c>SqsClient.Create(new BasicAWSCredentials(LocalSqsServer.AccessKey, LocalSqsServer.SecretKey), LocalSqsServer.Region, server.Endpoint)</c>.
+/// references AWSSDK.SQS): <c>SqsClientFactory.Create(new BasicAWSCredentials(LocalSqsServer.AccessKey, LocalSqsServer.SecretKey), LocalSqsServer.Region, server.Endpoint)</c>.
 /// </remarks>
 public sealed class LocalSqsServer : IAsyncLifetime
 {

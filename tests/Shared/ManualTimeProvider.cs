@@ -1,7 +1,8 @@
 namespace AppSyncChat.Testing;
 
 /// <summary>
-/// The one test clock of the repository (Microsoft.Extensions.TimeProvider.Testing is not in the registry here).
+/// The one test clock of the repository (written before Microsoft.Extensions.TimeProvider.Testing was served here;
+/// the tests are written against the semantics below, so it stays).
 /// Time moves only when a test calls <see cref="Advance"/> (or, with <see cref="AutoAdvance"/>, when code asks for a delay).
 /// </summary>
 /// <remarks>

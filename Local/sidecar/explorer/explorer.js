@@ -10,7 +10,34 @@
     },
   };
   const headers = JSON.stringify({ 'x-api-key': config.apiKey }, null, 2);
-  const fetcher = GraphiQL.createFetcher({ url: config.graphqlPath });
+  const baseFetcher = GraphiQL.createFetcher({ url: config.graphqlPath });
+  // Every result that names a channel (sendMessage, regenerate, createConversation) points the Live
+  // events pane at it, so the answer's events show up beside the result without leaving the page.
+  function notice(result) {
+    const data = result && result.data;
+    if (!data || typeof data !== 'object') return;
+    for (const value of Object.values(data)) {
+      if (value && typeof value === 'object' && typeof value.channel === 'string') {
+        window.liveEvents.follow(value.channel);
+        return;
+      }
+    }
+  }
+  // The fetcher answers a result, or (multipart/incremental delivery) an async iterable of results, either
+  // possibly behind a promise: look at every result on its way to GraphiQL.
+  function watch(result) {
+    if (result && typeof result[Symbol.asyncIterator] === 'function') {
+      return (async function* () {
+        for await (const part of result) {
+          notice(part);
+          yield part;
+        }
+      })();
+    }
+    notice(result);
+    return result;
+  }
+  const fetcher = (params, options) => Promise.resolve(baseFetcher(params, options)).then(watch);
   // Nothing persists between page loads, so every load starts with a fresh clientRequestId.
   const memory = new Map();
   const storage = {

@@ -25,7 +25,7 @@ public abstract class ResolverTestBase(DynaliteFixture dynalite) : StoreTestBase
     public const string Bob = """{"sub":"bob-sub","issuer":"https://cognito-idp.us-east-1.amazonaws.com/pool","username":"bob","claims":{"sub":"bob-sub"},"sourceIp":["127.0.0.1"],"defaultAuthStrategy":"ALLOW","groups":null}""";
     public const string IamUser = """{"accountId":"123456789012","cognitoIdentityPoolId":null,"cognitoIdentityId":null,"sourceIp":["127.0.0.1"],"username":"AIDAEXAMPLE","userArn":"arn:aws:iam::123456789012:user/carol","cognitoIdentityAuthType":null,"cognitoIdentityAuthProvider":null}""";
 
-    protected RecordingSqsClient Sqs { get; } = new();
+    protected RecordingTurnQueue Sqs { get; } = new();
 
     protected ApiOptions Options { get; private set; } = null!;
 
@@ -79,7 +79,7 @@ public abstract class ResolverTestBase(DynaliteFixture dynalite) : StoreTestBase
     }
 
     protected ChatTurnRequest[] SentTurns() =>
-        Sqs.Sent.Select(s => JsonSerializer.Deserialize(s.Body, ContractsJsonContext.Default.ChatTurnRequest)!).ToArray();
+        Sqs.Sent.Select(s => JsonSerializer.Deserialize(s.MessageBody, ContractsJsonContext.Default.ChatTurnRequest)!).ToArray();
 
     /// <summary>Every item in the table: "nothing stored" assertions compare these.</summary>
     protected async Task<List<string>> TableSnapshotAsync()

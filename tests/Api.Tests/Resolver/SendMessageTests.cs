@@ -39,8 +39,8 @@ public sealed class SendMessageTests(DynaliteFixture dynalite) : ResolverTestBas
         Assert.Equal(0.5f, turn.Settings!.Temperature);
         // Trace context continues the Lambda's X-Ray trace, in the body and as a message attribute.
         Assert.Matches("^00-5759e988bd862e3fe1be46a994272793-[0-9a-f]{16}-01$", turn.TraceParent);
-        Assert.Equal(turn.TraceParent, sent.MessageAttributes!["traceparent"].StringValue);
-        Assert.Equal("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1", sent.AwsTraceHeader);
+        Assert.Equal(turn.TraceParent, sent.MessageAttributes["traceparent"].StringValue);
+        Assert.Equal("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1", sent.MessageSystemAttributes["AWSTraceHeader"].StringValue);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Amazon.Runtime.EventStreams;
+using Amazon.Runtime.EventStreams.Internal;
 using AppSyncChat.Aws.EventStream;
 
 namespace AppSyncChat.Aws.Tests.EventStream;
@@ -9,6 +10,37 @@ public sealed class EventStreamReaderTests
     private static readonly byte[] EmptyMessage = Convert.FromHexString("000000100000000005c248eb7d98c8ff");
     private static readonly byte[] MessageStart = Convert.FromHexString(
         "000000760000005296d5fade0d3a6d6573736167652d747970650700056576656e740b3a6576656e742d7479706507000c6d65737361676553746172740d3a636f6e74656e742d747970650700106170706c69636174696f6e2f6a736f6e7b22726f6c65223a22617373697374616e74227d1cc6be18");
+
+    /// <summary>
+    /// The AWSSDK.Core (4.1.1) behaviour <see cref="EventStreamReader"/> works around: <c>ProcessData</c> with a
+    /// non-zero offset emits nothing, whether the frame starts there or continues a frame fed before. If this
+    /// test fails, the SDK changed: the reader's "always offset 0" rule and its comments can be revisited.
+    /// </summary>
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(7, 0)]
+    public void AwsSdkDecoder_FrameAtOffset_EmitsOnlyAtOffsetZero(int offset, int expectedMessages)
+    {
+        var buffer = new byte[offset + MessageStart.Length];
+        MessageStart.CopyTo(buffer, offset);
+
+        Assert.Equal(expectedMessages, Decode(decoder => decoder.ProcessData(buffer, offset, MessageStart.Length)));
+    }
+
+    [Fact]
+    public void AwsSdkDecoder_FrameSplitAndSecondPartFedAtItsOffset_EmitsNothing()
+    {
+        Assert.Equal(0, Decode(decoder =>
+        {
+            decoder.ProcessData(MessageStart, 0, 10);
+            decoder.ProcessData(MessageStart, 10, MessageStart.Length - 10);
+        }));
+        Assert.Equal(1, Decode(decoder =>
+        {
+            decoder.ProcessData(MessageStart, 0, 10);
+            decoder.ProcessData(MessageStart[10..], 0, MessageStart.Length - 10);
+        }));
+    }
 
     [Fact]
     public async Task ReadAsync_EmptyMessageVector_YieldsMessageWithoutHeadersOrPayload()
@@ -162,5 +194,14 @@ public sealed class EventStreamReaderTests
             base.ReadAsync(buffer[..Math.Min(1, buffer.Length)], cancellationToken);
 
         public override int Read(byte[] buffer, int offset, int count) => base.Read(buffer, offset, Math.Min(1, count));
+    }
+
+    private static int Decode(Action<EventStreamDecoder> feed)
+    {
+        var messages = 0;
+        var decoder = new EventStreamDecoder();
+        decoder.MessageReceived += (_, _) => messages++;
+        feed(decoder);
+        return messages;
     }
 }

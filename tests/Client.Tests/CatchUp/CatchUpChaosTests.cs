@@ -105,7 +105,7 @@ public sealed class CatchUpChaosTests
         Assert.IsType<MessageCompleted>(finished);
     }
 
-    private static AnswerScript BuildAnswer(Random random)
+    internal static AnswerScript BuildAnswer(Random random)
     {
         var answer = new AnswerScript();
         answer.StartTurn(1, 0);

@@ -143,7 +143,13 @@ public sealed class ClientEndToEndTests(LocalStackFixture fixture)
         using var timeout = new CancellationTokenSource(Limit);
         await using var client = NewClient();
 
-        var run = await CollectAsync(client.SendAsync(Message("What time is it in UTC?"), timeout.Token));
+        // In an existing conversation: SendAsync subscribes before sending. In a new one it can subscribe only after
+        // sendMessage returns, and tool events published before that are not in the catch-up snapshot, so on a
+        // loaded machine the tool call could be missed.
+        var first = await CollectAsync(client.SendAsync(Message("Hello [[tokens=3]]"), timeout.Token));
+        var conversationId = Assert.IsType<MessageAccepted>(first.Updates[0]).Result.ConversationId;
+
+        var run = await CollectAsync(client.SendAsync(Message("What time is it in UTC?", conversationId), timeout.Token));
 
         var tool = Assert.Single(run.Updates.OfType<ToolCallStarted>());
         Assert.Equal("get_current_time", tool.Name);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Amazon.Runtime;
+using Amazon.SQS.Model;
 using AppSyncChat.Aws.Sqs;
 using AppSyncChat.Contracts;
 using AppSyncChat.Contracts.Conversations;
@@ -66,25 +67,28 @@ public sealed class WorkerPoisonMessageTests(ITestOutputHelper output) : IAsyncL
         var badIds = """{"v":1,"requestId":"r-2","conversationId":"../../etc","userMessageId":"u","assistantMessageId":"a b","turn":1}""";
         string[] poison = [unknownVersion, notJson, badIds];
 
-        using var sqs = SqsClient.Create(new BasicAWSCredentials(e.AccessKeyId, e.SecretAccessKey), e.Region, new Uri(e.SqsUrl));
+        using var sqs = SqsClientFactory.Create(new BasicAWSCredentials(e.AccessKeyId, e.SecretAccessKey), e.Region, new Uri(e.SqsUrl));
         var clock = Stopwatch.StartNew();
         var sent = new Dictionary<string, string>();
         foreach (var body in poison)
         {
-            sent[await sqs.SendMessageAsync(new SqsSendRequest(e.QueueUrl!, body), CancellationToken.None)] = body;
+            sent[(await sqs.SendMessageAsync(e.QueueUrl!, body, CancellationToken.None)).MessageId] = body;
         }
 
         // The DLQ is only read by this test; the event-source mapping polls the main queue.
-        var dead = new List<SqsMessage>();
+        var dead = new List<Message>();
         while (dead.Count < poison.Length)
         {
             Assert.True(clock.Elapsed < Patience, $"only {dead.Count} of {poison.Length} poison messages reached the DLQ within {Patience.TotalSeconds:0} s");
-            dead.AddRange(await sqs.ReceiveMessagesAsync(new SqsReceiveRequest(e.DeadLetterQueueUrl!) { MaxNumberOfMessages = 10, WaitTimeSeconds = 1, VisibilityTimeout = 60 }, CancellationToken.None));
+#pragma warning disable CS0618 // AttributeNames: local-aws-sqs reads only this member (Aws/Sqs/README.md).
+            var receive = new ReceiveMessageRequest { QueueUrl = e.DeadLetterQueueUrl!, MaxNumberOfMessages = 10, WaitTimeSeconds = 1, VisibilityTimeout = 60, AttributeNames = ["All"] };
+#pragma warning restore CS0618
+            dead.AddRange((await sqs.ReceiveMessageAsync(receive, CancellationToken.None)).Messages ?? []);
         }
 
         var elapsed = clock.Elapsed;
         output.WriteLine($"{poison.Length} poison messages in the DLQ after {elapsed.TotalSeconds:0.0} s (visibility {Visibility.TotalSeconds:0} s, maxReceiveCount {MaxReceiveCount}); "
-            + $"receive counts: {string.Join(", ", dead.Select(m => m.Attributes.GetValueOrDefault("ApproximateReceiveCount", "?")))}");
+            + $"receive counts: {string.Join(", ", dead.Select(m => m.Attributes?.GetValueOrDefault("ApproximateReceiveCount", "?") ?? "?"))}");
 
         // Each one exactly once, with its body intact.
         Assert.Equal(sent.Keys.Order(StringComparer.Ordinal), dead.Select(m => m.MessageId).Order(StringComparer.Ordinal));
@@ -92,7 +96,7 @@ public sealed class WorkerPoisonMessageTests(ITestOutputHelper output) : IAsyncL
         // Redelivered until maxReceiveCount: each failed receive hides the message for the visibility timeout.
         Assert.True(elapsed >= Visibility * (MaxReceiveCount - 1), $"moved after {elapsed.TotalSeconds:0.0} s, before {MaxReceiveCount} receives could happen");
         // Nothing left on the turn queue.
-        Assert.Empty(await sqs.ReceiveMessagesAsync(new SqsReceiveRequest(e.QueueUrl!) { MaxNumberOfMessages = 10, WaitTimeSeconds = 1 }, CancellationToken.None));
+        Assert.Empty((await sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = e.QueueUrl!, MaxNumberOfMessages = 10, WaitTimeSeconds = 1 }, CancellationToken.None)).Messages ?? []);
 
         // Never processed as a turn: the seeded turn is still QUEUED, and the model was never called.
         var message = await bed.MessageAsync(seeded);

@@ -2,6 +2,9 @@ using System.Collections.Concurrent;
 using System.Text;
 using Amazon.Runtime;
 using AppSyncChat.Aws.Lambda;
+using System.Security.Cryptography;
+using Amazon.SQS;
+using Amazon.SQS.Model;
 using AppSyncChat.Aws.Sqs;
 using AppSyncChat.Local.Lambda;
 using AppSyncChat.Testing;
@@ -12,7 +15,7 @@ namespace AppSyncChat.Local.Tests.Lambda;
 public sealed class SqsEventSourceMappingTests(LocalSqsServer sqs) : IClassFixture<LocalSqsServer>, IDisposable
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(25);
-    private readonly SqsClient _client = SqsClient.Create(new BasicAWSCredentials(LocalSqsServer.AccessKey, LocalSqsServer.SecretKey), LocalSqsServer.Region, sqs.Endpoint);
+    private readonly AmazonSQSClient _client = SqsClientFactory.Create(new BasicAWSCredentials(LocalSqsServer.AccessKey, LocalSqsServer.SecretKey), LocalSqsServer.Region, sqs.Endpoint);
     private readonly ConcurrentQueue<(SqsEvent Event, string Raw)> _invocations = new();
     private readonly ConcurrentDictionary<string, int> _deliveries = new();
     private readonly ConcurrentQueue<string> _responses = new();
@@ -24,9 +27,13 @@ public sealed class SqsEventSourceMappingTests(LocalSqsServer sqs) : IClassFixtu
         var bodies = new[] { "ok-1", "fail-2", "ok-3", "ok-4" };
         foreach (var body in bodies)
         {
-            await _client.SendMessageAsync(new SqsSendRequest(queueUrl, body)
+            await _client.SendMessageAsync(new SendMessageRequest(queueUrl, body)
             {
-                MessageAttributes = new Dictionary<string, SqsMessageAttribute> { ["kind"] = new("String", body[..2]), ["blob"] = new("Binary", BinaryValue: [1, 2, 3]) },
+                MessageAttributes = new()
+                {
+                    ["kind"] = new() { DataType = "String", StringValue = body[..2] },
+                    ["blob"] = new() { DataType = "Binary", BinaryValue = new MemoryStream([1, 2, 3]) },
+                },
             }, CancellationToken.None);
         }
 
@@ -45,7 +52,7 @@ public sealed class SqsEventSourceMappingTests(LocalSqsServer sqs) : IClassFixtu
         Assert.Equal("aws:sqs", record.EventSource);
         Assert.EndsWith(":" + queueUrl.Split('/')[^1], record.EventSourceArn, StringComparison.Ordinal);
         Assert.Equal("us-east-1", record.AwsRegion);
-        Assert.Equal(SqsMd5.OfBody(record.Body), record.Md5OfBody);
+        Assert.Equal(Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(record.Body))), record.Md5OfBody);
         Assert.Equal("AQID", record.MessageAttributes["blob"].BinaryValue);
         Assert.Equal("String", record.MessageAttributes["kind"].DataType);
         Assert.True(record.Attributes.ContainsKey("SentTimestamp"));
@@ -64,8 +71,8 @@ public sealed class SqsEventSourceMappingTests(LocalSqsServer sqs) : IClassFixtu
     public async Task Mapping_WholeBatchFailure_RedeliversEveryRecordOfTheBatch(Outcome firstDelivery)
     {
         var queueUrl = await CreateQueueAsync(visibilitySeconds: 2);
-        await _client.SendMessageAsync(new SqsSendRequest(queueUrl, "a"), CancellationToken.None);
-        await _client.SendMessageAsync(new SqsSendRequest(queueUrl, "b"), CancellationToken.None);
+        await _client.SendMessageAsync(queueUrl, "a", CancellationToken.None);
+        await _client.SendMessageAsync(queueUrl, "b", CancellationToken.None);
 
         await using var stack = await StartAsync(queueUrl, new SqsEventSourceMappingOptions { QueueUrl = queueUrl, BatchSize = 10, MaximumBatchingWindow = TimeSpan.FromSeconds(1) },
             (_, receiveCount) => receiveCount == 1 ? firstDelivery : Outcome.Succeed);
@@ -87,7 +94,7 @@ public sealed class SqsEventSourceMappingTests(LocalSqsServer sqs) : IClassFixtu
         var queueUrl = await CreateQueueAsync(visibilitySeconds: 30);
         for (var i = 0; i < 6; i++)
         {
-            await _client.SendMessageAsync(new SqsSendRequest(queueUrl, $"m{i}"), CancellationToken.None);
+            await _client.SendMessageAsync(queueUrl, $"m{i}", CancellationToken.None);
         }
 
         var current = 0;
@@ -121,7 +128,7 @@ public sealed class SqsEventSourceMappingTests(LocalSqsServer sqs) : IClassFixtu
         var queueUrl = await CreateQueueAsync(visibilitySeconds: 30);
         for (var i = 0; i < 7; i++)
         {
-            await _client.SendMessageAsync(new SqsSendRequest(queueUrl, $"m{i}"), CancellationToken.None);
+            await _client.SendMessageAsync(queueUrl, $"m{i}", CancellationToken.None);
         }
 
         await using var stack = await StartAsync(queueUrl, new SqsEventSourceMappingOptions { QueueUrl = queueUrl, BatchSize = 3, MaximumBatchingWindow = TimeSpan.FromSeconds(1), MaximumConcurrency = 2 },
@@ -139,17 +146,17 @@ public sealed class SqsEventSourceMappingTests(LocalSqsServer sqs) : IClassFixtu
     [Fact]
     public async Task Mapping_FunctionAlwaysFails_QueueRedrivesTheMessageToTheDlq()
     {
-        var dlqUrl = await _client.CreateQueueAsync($"dlq-{Guid.NewGuid():N}", null, CancellationToken.None);
-        var dlqArn = (await _client.GetQueueAttributesAsync(dlqUrl, ["QueueArn"], CancellationToken.None))["QueueArn"];
+        var dlqUrl = (await _client.CreateQueueAsync($"dlq-{Guid.NewGuid():N}", CancellationToken.None)).QueueUrl;
+        var dlqArn = (await _client.GetQueueAttributesAsync(dlqUrl, ["QueueArn"], CancellationToken.None)).Attributes["QueueArn"];
         var queueUrl = await CreateQueueAsync(visibilitySeconds: 1, redrivePolicy: $$"""{"deadLetterTargetArn":"{{dlqArn}}","maxReceiveCount":2}""");
-        var messageId = await _client.SendMessageAsync(new SqsSendRequest(queueUrl, "poison"), CancellationToken.None);
+        var messageId = (await _client.SendMessageAsync(queueUrl, "poison", CancellationToken.None)).MessageId;
 
         await using var stack = await StartAsync(queueUrl, new SqsEventSourceMappingOptions { QueueUrl = queueUrl }, (_, _) => Outcome.Throw);
 
-        var dead = new List<SqsMessage>();
+        var dead = new List<Message>();
         await Eventually.TrueAsync(async () =>
         {
-            dead.AddRange(await _client.ReceiveMessagesAsync(new SqsReceiveRequest(dlqUrl) { WaitTimeSeconds = 1 }, CancellationToken.None));
+            dead.AddRange((await _client.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = dlqUrl, WaitTimeSeconds = 1 }, CancellationToken.None)).Messages ?? []);
             return dead.Count > 0;
         }, Wait, "the poison message in the DLQ", () => Describe(stack));
 
@@ -191,12 +198,12 @@ public sealed class SqsEventSourceMappingTests(LocalSqsServer sqs) : IClassFixtu
             attributes["RedrivePolicy"] = redrivePolicy;
         }
 
-        return await _client.CreateQueueAsync($"esm-{Guid.NewGuid():N}", attributes, CancellationToken.None);
+        return (await _client.CreateQueueAsync(new CreateQueueRequest { QueueName = $"esm-{Guid.NewGuid():N}", Attributes = attributes }, CancellationToken.None)).QueueUrl;
     }
 
     private async Task AssertQueueEmptyAsync(string queueUrl)
     {
-        var attributes = await _client.GetQueueAttributesAsync(queueUrl, ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"], CancellationToken.None);
+        var attributes = (await _client.GetQueueAttributesAsync(queueUrl, ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"], CancellationToken.None)).Attributes;
         Assert.Equal("0", attributes["ApproximateNumberOfMessages"]);
         Assert.Equal("0", attributes["ApproximateNumberOfMessagesNotVisible"]);
     }

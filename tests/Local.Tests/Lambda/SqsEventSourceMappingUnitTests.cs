@@ -1,5 +1,5 @@
 using System.Text;
-using AppSyncChat.Aws.Sqs;
+using Amazon.SQS.Model;
 using AppSyncChat.Local.Lambda;
 
 namespace AppSyncChat.Local.Tests.Lambda;
@@ -45,10 +45,20 @@ public sealed class SqsEventSourceMappingUnitTests
     [Fact]
     public void BuildEvent_MessageWithAttributes_UsesLambdaRecordShape()
     {
-        var message = new SqsMessage("id-1", "rh-1", "Test message.", "e4e68fb7bd0e697a0ae8f1bb342846b3",
-            new Dictionary<string, string> { ["ApproximateReceiveCount"] = "1", ["AWSTraceHeader"] = "Root=1-abc" },
-            new Dictionary<string, SqsMessageAttribute> { ["b"] = new("Binary", BinaryValue: [255]), ["s"] = new("Number", "42") },
-            "md5attrs");
+        var message = new Message
+        {
+            MessageId = "id-1",
+            ReceiptHandle = "rh-1",
+            Body = "Test message.",
+            MD5OfBody = "e4e68fb7bd0e697a0ae8f1bb342846b3",
+            Attributes = new() { ["ApproximateReceiveCount"] = "1", ["AWSTraceHeader"] = "Root=1-abc" },
+            MessageAttributes = new()
+            {
+                ["b"] = new() { DataType = "Binary", BinaryValue = new MemoryStream([255]) },
+                ["s"] = new() { DataType = "Number", StringValue = "42" },
+            },
+            MD5OfMessageAttributes = "md5attrs",
+        };
 
         var record = Assert.Single(SqsEventSourceMapping.BuildEvent([message], "arn:aws:sqs:us-east-1:123456789012:q", "us-east-1").Records);
 
@@ -59,6 +69,7 @@ public sealed class SqsEventSourceMappingUnitTests
         Assert.Empty(record.MessageAttributes["s"].StringListValues);
         Assert.Equal("Root=1-abc", record.Attributes["AWSTraceHeader"]);
         Assert.Equal("md5attrs", record.Md5OfMessageAttributes);
+        Assert.Equal("e4e68fb7bd0e697a0ae8f1bb342846b3", record.Md5OfBody);
         Assert.Equal("arn:aws:sqs:us-east-1:123456789012:q", record.EventSourceArn);
     }
 }

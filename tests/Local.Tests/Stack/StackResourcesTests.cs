@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
+using Amazon.SQS;
 using AppSyncChat.Aws.Sqs;
 
 namespace AppSyncChat.Local.Tests.Stack;
@@ -25,17 +26,17 @@ public sealed class StackResourcesTests(LocalStackTestFixture fixture) : IClassF
     [Fact]
     public async Task Start_CreatesTheTurnQueueWithRedriveToTheDeadLetterQueue()
     {
-        using var sqs = SqsClient.Create(new BasicAWSCredentials(fixture.Endpoints.AccessKeyId, fixture.Endpoints.SecretAccessKey), fixture.Endpoints.Region, new Uri(fixture.Endpoints.SqsUrl));
+        using var sqs = SqsClientFactory.Create(new BasicAWSCredentials(fixture.Endpoints.AccessKeyId, fixture.Endpoints.SecretAccessKey), fixture.Endpoints.Region, new Uri(fixture.Endpoints.SqsUrl));
         Assert.NotNull(fixture.Endpoints.QueueUrl);
         Assert.NotNull(fixture.Endpoints.DeadLetterQueueUrl);
 
-        var queue = await sqs.GetQueueAttributesAsync(fixture.Endpoints.QueueUrl, [SqsWireNames.QueueAttributes.All], CancellationToken.None);
-        var dlq = await sqs.GetQueueAttributesAsync(fixture.Endpoints.DeadLetterQueueUrl, [SqsWireNames.QueueAttributes.QueueArn], CancellationToken.None);
-        var redrive = JsonDocument.Parse(queue[SqsWireNames.QueueAttributes.RedrivePolicy]).RootElement;
+        var queue = (await sqs.GetQueueAttributesAsync(fixture.Endpoints.QueueUrl, [QueueAttributeName.All], CancellationToken.None)).Attributes;
+        var dlq = (await sqs.GetQueueAttributesAsync(fixture.Endpoints.DeadLetterQueueUrl, [QueueAttributeName.QueueArn], CancellationToken.None)).Attributes;
+        var redrive = JsonDocument.Parse(queue[QueueAttributeName.RedrivePolicy]).RootElement;
 
-        Assert.Equal(dlq[SqsWireNames.QueueAttributes.QueueArn], redrive.GetProperty("deadLetterTargetArn").GetString());
+        Assert.Equal(dlq[QueueAttributeName.QueueArn], redrive.GetProperty("deadLetterTargetArn").GetString());
         Assert.Equal(3, int.Parse(redrive.GetProperty("maxReceiveCount").ToString(), System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Equal("360", queue[SqsWireNames.QueueAttributes.VisibilityTimeout]);
+        Assert.Equal("360", queue[QueueAttributeName.VisibilityTimeout]);
     }
 
     [Fact]

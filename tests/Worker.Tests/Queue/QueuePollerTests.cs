@@ -1,5 +1,7 @@
 using System.Text.Json;
-using AppSyncChat.Aws.Sqs;
+using Amazon.Runtime;
+using Amazon.SQS;
+using Amazon.SQS.Model;
 using AppSyncChat.Contracts;
 using AppSyncChat.Contracts.Queue;
 using AppSyncChat.Worker.Queue;
@@ -21,8 +23,10 @@ public sealed class QueuePollerTests
 
         await poller.HandleBatchAsync("poll-0-1", [Message("m-good", good), Message("m-poison", "nope")], CancellationToken.None);
 
-        Assert.Equal(["m-good"], sqs.Deleted.Select(d => d.Id));
-        Assert.Equal("rh-m-good", sqs.Deleted[0].ReceiptHandle);
+        var delete = Assert.Single(sqs.Deleted);
+        Assert.Equal("http://127.0.0.1:9/q", delete.QueueUrl);
+        Assert.Equal(["m-good"], delete.Entries.Select(d => d.Id));
+        Assert.Equal("rh-m-good", delete.Entries[0].ReceiptHandle);
         Assert.Equal("answer", h.Store.Outcome!.Text);
     }
 
@@ -35,31 +39,24 @@ public sealed class QueuePollerTests
         await Assert.ThrowsAsync<ArgumentException>(() => poller.RunAsync(CancellationToken.None));
     }
 
-    private static SqsMessage Message(string id, string body) =>
-        new(id, "rh-" + id, body, "md5", new Dictionary<string, string> { ["ApproximateReceiveCount"] = "1" }, new Dictionary<string, SqsMessageAttribute>(), null);
-
-    private sealed class RecordingSqs : ISqsClient
+    private static Message Message(string id, string body) => new()
     {
-        public List<SqsDeleteEntry> Deleted { get; } = [];
+        MessageId = id,
+        ReceiptHandle = "rh-" + id,
+        Body = body,
+        MD5OfBody = "md5",
+        Attributes = new() { ["ApproximateReceiveCount"] = "1" },
+    };
 
-        public Task<IReadOnlyList<SqsBatchEntryError>> DeleteMessageBatchAsync(string queueUrl, IReadOnlyList<SqsDeleteEntry> entries, CancellationToken cancellationToken)
+    /// <summary>The SDK client with its one call the poller makes here replaced; it never opens a connection.</summary>
+    private sealed class RecordingSqs() : AmazonSQSClient(new AnonymousAWSCredentials(), new AmazonSQSConfig { ServiceURL = "http://127.0.0.1:9/" })
+    {
+        public List<DeleteMessageBatchRequest> Deleted { get; } = [];
+
+        public override Task<DeleteMessageBatchResponse> DeleteMessageBatchAsync(DeleteMessageBatchRequest request, CancellationToken cancellationToken = default)
         {
-            Deleted.AddRange(entries);
-            return Task.FromResult<IReadOnlyList<SqsBatchEntryError>>([]);
+            Deleted.Add(request);
+            return Task.FromResult(new DeleteMessageBatchResponse { Successful = [.. request.Entries.Select(e => new DeleteMessageBatchResultEntry { Id = e.Id })] });
         }
-
-        public Task<IReadOnlyList<SqsMessage>> ReceiveMessagesAsync(SqsReceiveRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<string> CreateQueueAsync(string queueName, IReadOnlyDictionary<string, string>? attributes, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<string> GetQueueUrlAsync(string queueName, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<IReadOnlyDictionary<string, string>> GetQueueAttributesAsync(string queueUrl, IReadOnlyList<string> attributeNames, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<string> SendMessageAsync(SqsSendRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task DeleteMessageAsync(string queueUrl, string receiptHandle, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task ChangeMessageVisibilityAsync(string queueUrl, string receiptHandle, int visibilityTimeoutSeconds, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

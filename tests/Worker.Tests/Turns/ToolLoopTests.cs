@@ -85,7 +85,14 @@ public sealed class ToolLoopTests
             new TurnOptions { ToolTimeout = TimeSpan.FromSeconds(2) },
             new ToolRegistry([slow]));
 
-        var result = await h.RunWithClockAsync(step: TimeSpan.FromMilliseconds(100));
+        // The clock moves by exactly the tool timeout while the tool runs, then stands still until the tool has seen
+        // its cancellation: stepping it in real time instead lets a loaded machine observe the timeout several
+        // steps late, which the tool's measured duration would then include.
+        var run = h.StartAsync();
+        await Eventually.TrueAsync(() => slow.Started, "the slow tool to start");
+        h.Time.Advance(TimeSpan.FromSeconds(2));
+        await Eventually.TrueAsync(() => slow.WasCancelled, "the slow tool to be cancelled at its timeout");
+        var result = await h.RunWithClockAsync(run, step: TimeSpan.FromMilliseconds(100));
 
         Assert.Equal(MessageStatus.Completed, result.Status);
         Assert.True(slow.WasCancelled);

@@ -16,13 +16,17 @@ const assets = {
   'graphiql.min.js': [join(packageDir('graphiql'), 'graphiql.min.js'), 'text/javascript'],
   'graphiql.min.css': [join(packageDir('graphiql'), 'graphiql.min.css'), 'text/css'],
   'explorer.js': [join(here, '..', '..', 'explorer', 'explorer.js'), 'text/javascript'],
+  'live-events.js': [join(here, '..', '..', 'explorer', 'live-events.js'), 'text/javascript'],
+  'live-events.css': [join(here, '..', '..', 'explorer', 'live-events.css'), 'text/css'],
 };
 
 // Two tabs: Run on the first sends a message at once; the second reads the stored conversation.
 const sendMessageTab = `# AppSyncChat local GraphQL explorer.
 # Headers (below) hold the local API key.
 # Run sends the message; the answer streams on the
-# returned AppSync Events channel. Watch it with:
+# returned AppSync Events channel: the Live events pane
+# (right) subscribes to it and shows every event as it
+# arrives. Or watch it with:
 #   appsyncchat watch <conversationId>
 # A new message needs a new clientRequestId (reload
 # the page): the same one returns the first result.
@@ -70,6 +74,7 @@ function escapeForScript(json) {
 }
 
 export function explorerPage(options) {
+  // The Live events pane reads the Events endpoints from /app/config.json at run time (no absolute URL in the page).
   const config = escapeForScript(JSON.stringify({ graphqlPath: '/graphql', apiKey: options.apiKey, sendMessageTab, getConversationTab }));
   return `<!doctype html>
 <html lang="en">
@@ -78,14 +83,22 @@ export function explorerPage(options) {
 <title>AppSyncChat local GraphQL explorer</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="/explorer/graphiql.min.css">
-<style>html, body, #graphiql { height: 100%; margin: 0; }</style>
+<link rel="stylesheet" href="/explorer/live-events.css">
 </head>
 <body>
+<div id="layout">
 <div id="graphiql">Loading the explorer…</div>
+<aside id="live" aria-label="Live events">
+<header><h2>Live events</h2><span id="live-status" role="status">Run sendMessage: its channel's events appear here.</span></header>
+<div id="live-channel"></div>
+<ol id="live-events" aria-live="polite"></ol>
+</aside>
+</div>
 <script id="explorer-config" type="application/json">${config}</script>
 <script src="/explorer/react.production.min.js"></script>
 <script src="/explorer/react-dom.production.min.js"></script>
 <script src="/explorer/graphiql.min.js"></script>
+<script src="/explorer/live-events.js"></script>
 <script src="/explorer/explorer.js"></script>
 </body>
 </html>

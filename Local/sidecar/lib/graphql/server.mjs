@@ -6,6 +6,7 @@ import { authenticate } from './auth.mjs';
 import { formatAppSyncError } from './errors.mjs';
 import { explorerAsset, explorerPage } from './explorer.mjs';
 import { loadSchema } from './schema.mjs';
+import { serveWebApp } from '../webapp.mjs';
 
 const corsHeaders = {
   'access-control-allow-origin': '*',
@@ -52,6 +53,11 @@ export function createGraphqlServer(options) {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(page);
         return;
       }
+      if (req.method === 'GET' && path === '/favicon.ico') {
+        res.writeHead(204, { 'cache-control': 'max-age=86400' }).end();
+        return;
+      }
+      if (req.method === 'GET' && (await serveWebApp(req, res, path, options))) return;
       if (req.method === 'GET' && path.startsWith('/explorer/')) {
         const asset = await explorerAsset(path.slice('/explorer/'.length));
         if (asset) {
