@@ -12,7 +12,7 @@ namespace AppSyncChat.Client.Tests.CatchUp;
 /// into its own record (not the plain envelope that stands for an unknown type), and
 /// <see cref="MessageTimeline"/> acts on it instead of skipping it as unknown. Adding a type to
 /// <see cref="StreamEventTypes"/> without a golden file and a case in <c>MessageTimeline.Apply</c> fails here
-/// (<c>docs/architecture.md</c>, "Add a stream event type").
+/// (<c>docs/architecture.md</c>, "A new stream event type").
 /// </summary>
 public sealed class StreamEventHandlingTests
 {
