@@ -298,6 +298,9 @@ public sealed partial class TurnProcessor
                 for (var attempt = 1; ; attempt++)
                 {
                     calls.Clear();
+                    // Retries are decided per model call: a failure before this call's first text is invisible to
+                    // viewers (earlier rounds' text is already final), so it may be retried after any tool round.
+                    var callStart = stream.Length;
                     try
                     {
                         watchdog.Arm();
@@ -329,7 +332,7 @@ public sealed partial class TurnProcessor
                         watchdog.Disarm();
                         var failure = owner._classifier.Classify(ex);
                         var delay = owner.Backoff(attempt - 1);
-                        if (failure.Retryable && !stream.HasNewText && attempt < _options.ModelMaxAttempts && _time.GetUtcNow() + delay < turnDeadline)
+                        if (failure.Retryable && stream.Length == callStart && attempt < _options.ModelMaxAttempts && _time.GetUtcNow() + delay < turnDeadline)
                         {
                             LogModelRetry(_logger, failure.Code, attempt, (long)delay.TotalMilliseconds);
                             try
