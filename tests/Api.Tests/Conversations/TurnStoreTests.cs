@@ -1,3 +1,4 @@
+using Amazon.DynamoDBv2.Model;
 using AppSyncChat.Api.Tests.Fixtures;
 using AppSyncChat.Contracts.Conversations;
 using AppSyncChat.Contracts.Streaming;
@@ -118,6 +119,61 @@ public sealed class TurnStoreTests(DynaliteFixture dynalite) : StoreTestBase(dyn
         var conversation = await Store.GetConversationAsync(c, None);
         Assert.Null(conversation!.ActiveMessageId);
         Assert.Equal("General Kenobi.", conversation.LastMessagePreview);
+    }
+
+    [Fact]
+    public async Task Finish_RetriedAfterItsSecondWriteFailed_RecognisesItsOwnWrite_AndFreesTheConversation()
+    {
+        var (c, _, a) = await SeedTurnAsync("alice", "Hello there");
+        var lease = Lease("w1", TimeSpan.FromMinutes(1));
+        await Store.ClaimAsync(c, a, 1, lease, None);
+        using var flaky = new ConversationWriteFailingClient(Dynalite.ServiceUrl);
+        var store = new DynamoConversationStore(flaky, new ConversationStoreOptions(TableName), Clock);
+        var outcome = Outcome(MessageStatus.Completed, "General Kenobi.");
+
+        // The message write lands, the conversation write fails: the caller sees an exception and retries.
+        flaky.FailNextConversationWrite = true;
+        await Assert.ThrowsAsync<ProvisionedThroughputExceededException>(() => store.FinishAsync(c, a, outcome, lease, None));
+        Assert.Equal(MessageStatus.Completed, (await Store.GetMessageAsync(c, a, None))!.Status);
+        Assert.Equal(a, (await Store.GetConversationAsync(c, None))!.ActiveMessageId);
+
+        Assert.True(await store.FinishAsync(c, a, outcome, lease, None));
+
+        Assert.Null((await Store.GetConversationAsync(c, None))!.ActiveMessageId);
+        var stored = await Store.GetMessageAsync(c, a, None);
+        Assert.Equal(("General Kenobi.", MessageStatus.Completed), (stored!.Text, stored.Status));
+    }
+
+    [Fact]
+    public async Task Finish_OfAnotherLeaseAfterAFinish_IsStillRefused()
+    {
+        var (c, _, a) = await SeedTurnAsync("alice", "Hello there");
+        var lease = Lease("w1", TimeSpan.FromMinutes(1));
+        await Store.ClaimAsync(c, a, 1, lease, None);
+        Assert.True(await Store.FinishAsync(c, a, Outcome(MessageStatus.Completed, "Mine."), lease, None));
+
+        Assert.False(await Store.FinishAsync(c, a, Outcome(MessageStatus.Completed, "Zombie."), Lease("w1", TimeSpan.FromMinutes(2)), None));
+        Assert.False(await Store.FinishAsync(c, a, Outcome(MessageStatus.Completed, "Zombie."), new TurnLease("w2", lease.ExpiresAt), None));
+        Assert.Equal("Mine.", (await Store.GetMessageAsync(c, a, None))!.Text);
+    }
+
+    /// <summary>A DynamoDB client whose next update of a conversation item (SK = META) fails like a throttled write.</summary>
+    private sealed class ConversationWriteFailingClient(string serviceUrl) : Amazon.DynamoDBv2.AmazonDynamoDBClient(
+        new Amazon.Runtime.BasicAWSCredentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
+        new Amazon.DynamoDBv2.AmazonDynamoDBConfig { ServiceURL = serviceUrl, AuthenticationRegion = "us-east-1", MaxErrorRetry = 0 })
+    {
+        public volatile bool FailNextConversationWrite;
+
+        public override Task<Amazon.DynamoDBv2.Model.UpdateItemResponse> UpdateItemAsync(Amazon.DynamoDBv2.Model.UpdateItemRequest request, CancellationToken cancellationToken = default)
+        {
+            if (FailNextConversationWrite && request.Key.TryGetValue("SK", out var sk) && sk.S == "META")
+            {
+                FailNextConversationWrite = false;
+                throw new ProvisionedThroughputExceededException("Injected: the conversation write failed.");
+            }
+
+            return base.UpdateItemAsync(request, cancellationToken);
+        }
     }
 
     [Fact]
