@@ -36,6 +36,12 @@ public sealed partial class TurnProcessor
     private readonly ILogger _logger;
     private readonly Func<double> _jitter;
 
+    /// <summary>Consecutive failed cancel-flag reads (≈ 1 s at the default 250 ms poll) after which the failure is an Error.</summary>
+    internal const int CancelPollEscalateAfter = 4;
+
+    /// <summary>Consecutive failed checkpoints (≈ 3 s at the default interval) after which the failure is an Error.</summary>
+    internal const int CheckpointEscalateAfter = 3;
+
     public TurnProcessor(
         IChatClient chat,
         ITurnStore store,
@@ -174,6 +180,12 @@ public sealed partial class TurnProcessor
         private long _totalTokens;
         private bool _sawUsage;
 
+        // Failures of the side loops (each loop is single-threaded; read after both were awaited).
+        private int _checkpointFailures;
+        private int _checkpointStreak;
+        private int _cancelPollFailures;
+        private int _cancelPollStreak;
+
         public async Task<TurnResult> ExecuteAsync(CancellationToken hostToken)
         {
             var stats = new PublishStats();
@@ -258,7 +270,9 @@ public sealed partial class TurnProcessor
             }
 
             var elapsed = _time.GetElapsedTime(startedAt);
-            LogTurnEnded(_logger, outcome.Status, end.ErrorCode, text.Length, stats.EventsPublished, stats.Requests, stats.EventsDropped, (long)elapsed.TotalMilliseconds);
+            // The turn's summary line: a turn whose stop button or checkpoints failed along the way ends at Warning.
+            var level = _checkpointFailures + _cancelPollFailures + stats.EventsDropped > 0 ? LogLevel.Warning : LogLevel.Information;
+            LogTurnEnded(_logger, level, outcome.Status, end.ErrorCode, text.Length, stats.EventsPublished, stats.Requests, stats.EventsDropped, _checkpointFailures, _cancelPollFailures, (long)elapsed.TotalMilliseconds);
             return result;
         }
 
@@ -641,11 +655,24 @@ public sealed partial class TurnProcessor
                     return null;
                 }
 
+                if (_checkpointStreak >= CheckpointEscalateAfter)
+                {
+                    LogCheckpointRecovered(_logger, _checkpointStreak);
+                }
+
+                _checkpointStreak = 0;
                 return seq;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                LogCheckpointFailed(_logger, ex);
+                _checkpointFailures++;
+                _checkpointStreak++;
+                LogCheckpointFailed(_logger, ex, _checkpointStreak, _checkpointFailures);
+                if (_checkpointStreak == CheckpointEscalateAfter)
+                {
+                    LogCheckpointsFailing(_logger, _checkpointStreak);
+                }
+
                 return null;
             }
         }
@@ -659,7 +686,14 @@ public sealed partial class TurnProcessor
                     await Task.Delay(_options.CancelPollInterval, _time, stop).ConfigureAwait(false);
                     try
                     {
-                        if (await owner._store.IsCancelRequestedAsync(id.ConversationId, id.MessageId, stop).ConfigureAwait(false))
+                        var requested = await owner._store.IsCancelRequestedAsync(id.ConversationId, id.MessageId, stop).ConfigureAwait(false);
+                        if (_cancelPollStreak >= CancelPollEscalateAfter)
+                        {
+                            LogCancelPollRecovered(_logger, _cancelPollStreak);
+                        }
+
+                        _cancelPollStreak = 0;
+                        if (requested)
                         {
                             LogCancelSeen(_logger);
                             abort.Stop(TurnStop.Cancelled);
@@ -668,7 +702,13 @@ public sealed partial class TurnProcessor
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException)
                     {
-                        LogCancelPollFailed(_logger, ex);
+                        _cancelPollFailures++;
+                        _cancelPollStreak++;
+                        LogCancelPollFailed(_logger, ex, _cancelPollStreak, _cancelPollFailures);
+                        if (_cancelPollStreak == CancelPollEscalateAfter)
+                        {
+                            LogCancelPollsFailing(_logger, _cancelPollStreak);
+                        }
                     }
                 }
             }
@@ -706,8 +746,8 @@ public sealed partial class TurnProcessor
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lease lost during turn {Turn}: another worker took over; stopped without a final event")]
     private static partial void LogLeaseLost(ILogger logger, int turn);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Turn ended {Status} ({ErrorCode}): {Length} characters, {Events} events in {Publishes} publishes, {Dropped} dropped, {ElapsedMs} ms")]
-    private static partial void LogTurnEnded(ILogger logger, string status, string? errorCode, int length, long events, long publishes, long dropped, long elapsedMs);
+    [LoggerMessage(Message = "Turn ended {Status} ({ErrorCode}): {Length} characters, {Events} events in {Publishes} publishes, {Dropped} dropped, {CheckpointFailures} checkpoint failures, {CancelPollFailures} cancel-poll failures, {ElapsedMs} ms")]
+    private static partial void LogTurnEnded(ILogger logger, LogLevel level, string status, string? errorCode, int length, long events, long publishes, long dropped, int checkpointFailures, int cancelPollFailures, long elapsedMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The model failed before any text ({Code}), attempt {Attempt}; retrying in {DelayMs} ms")]
     private static partial void LogModelRetry(ILogger logger, string code, int attempt, long delayMs);
@@ -730,14 +770,26 @@ public sealed partial class TurnProcessor
     [LoggerMessage(Level = LogLevel.Error, Message = "Storing the final state failed; the record will be retried and the turn taken over")]
     private static partial void LogFinishFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Checkpoint failed; the next one will carry the text")]
-    private static partial void LogCheckpointFailed(ILogger logger, Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Checkpoint failed ({Streak} in a row, {Total} this turn); the next one will carry the text")]
+    private static partial void LogCheckpointFailed(ILogger logger, Exception exception, int streak, int total);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Streak} checkpoints in a row failed: late joiners and reconnecting viewers see stale text until one succeeds")]
+    private static partial void LogCheckpointsFailing(ILogger logger, int streak);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Checkpoints work again after {Streak} failures in a row")]
+    private static partial void LogCheckpointRecovered(ILogger logger, int streak);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "stopGeneration seen; stopping the model")]
     private static partial void LogCancelSeen(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Reading the cancel flag failed; polling again")]
-    private static partial void LogCancelPollFailed(ILogger logger, Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the cancel flag failed ({Streak} in a row, {Total} this turn); polling again")]
+    private static partial void LogCancelPollFailed(ILogger logger, Exception exception, int streak, int total);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Streak} cancel-flag reads in a row failed: stopGeneration cannot be seen for this turn until one succeeds")]
+    private static partial void LogCancelPollsFailing(ILogger logger, int streak);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reading the cancel flag works again after {Streak} failures in a row")]
+    private static partial void LogCancelPollRecovered(ILogger logger, int streak);
 }
 
 /// <summary>The model reported an error inside the stream (an <see cref="ErrorContent"/>).</summary>
