@@ -61,6 +61,9 @@ public static class SettingNames
     public const string ModelMaxTokens = "APPSYNCCHAT_MODEL_MAX_TOKENS";
 
     public const string MaxToolRounds = "APPSYNCCHAT_MAX_TOOL_ROUNDS";
+
+    /// <summary>The largest answer in UTF-8 bytes (default and maximum: what a 400 KB DynamoDB item leaves for the text).</summary>
+    public const string AnswerMaxBytes = "APPSYNCCHAT_ANSWER_MAX_BYTES";
     public const string ToolTimeoutMs = "APPSYNCCHAT_TOOL_TIMEOUT_MS";
 
     /// <summary>What a worker does when it takes over a turn whose lease expired: <c>restart</c> or <c>continue</c>.</summary>

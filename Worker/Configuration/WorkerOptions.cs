@@ -88,6 +88,13 @@ public sealed record TurnOptions
 
     public int MaxToolRounds { get; init; } = 5;
 
+    /// <summary>
+    /// The largest answer, in UTF-8 bytes, over every model call and tool round of a turn. At it the model is
+    /// stopped and the turn ends INTERRUPTED (<c>AnswerTooLarge</c>) with the text kept up to here. Never more than
+    /// <see cref="Conversations.Table.ItemLimits.MaxMessageTextBytes"/>: past it no checkpoint or final write fits the item.
+    /// </summary>
+    public int AnswerMaxBytes { get; init; } = Conversations.Table.ItemLimits.MaxMessageTextBytes;
+
     public TimeSpan ToolTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     public TakeoverMode TakeoverMode { get; init; } = TakeoverMode.Restart;
@@ -128,6 +135,7 @@ public static class WorkerOptionsReader
             ModelMaxAttempts = Int(settings, SettingNames.ModelMaxAttempts, defaults.ModelMaxAttempts, 1, 20),
             ModelMaxTokens = Int(settings, SettingNames.ModelMaxTokens, defaults.ModelMaxTokens, 1, 1_000_000),
             MaxToolRounds = Int(settings, SettingNames.MaxToolRounds, defaults.MaxToolRounds, 0, 50),
+            AnswerMaxBytes = Int(settings, SettingNames.AnswerMaxBytes, defaults.AnswerMaxBytes, 1_024, Conversations.Table.ItemLimits.MaxMessageTextBytes),
             ToolTimeout = Millis(settings, SettingNames.ToolTimeoutMs, defaults.ToolTimeout, 1, 600_000),
             TakeoverMode = ReadTakeover(settings),
         };

@@ -186,6 +186,11 @@ public sealed partial class TurnProcessor
         private int _cancelPollFailures;
         private int _cancelPollStreak;
 
+        // UTF-8 bytes of the answer so far (kept prefix included), against TurnOptions.AnswerMaxBytes.
+        private long _answerBytes = System.Text.Encoding.UTF8.GetByteCount(startText);
+        private bool _answerCapped;
+        private bool _endsInHighSurrogate;
+
         public async Task<TurnResult> ExecuteAsync(CancellationToken hostToken)
         {
             var stats = new PublishStats();
@@ -321,7 +326,7 @@ public sealed partial class TurnProcessor
                         await foreach (var update in owner._chat.GetStreamingResponseAsync(messages, chatOptions, abort.Token).ConfigureAwait(false))
                         {
                             watchdog.Touch();
-                            Apply(update, stream, calls);
+                            Apply(update, stream, calls, abort);
                             finish = update.FinishReason ?? finish;
                             if (update.AdditionalProperties?.TryGetValue(BedrockChatClient.StopReasonKey, out var raw) == true && raw is string rawStop)
                             {
@@ -331,6 +336,11 @@ public sealed partial class TurnProcessor
 
                         watchdog.Disarm();
                         break;
+                    }
+                    catch (Exception) when (_answerCapped)
+                    {
+                        watchdog.Disarm();
+                        return EndFor(TurnStop.AnswerTooLarge);
                     }
                     catch (Exception) when (abort.Reason != TurnStop.None)
                     {
@@ -365,6 +375,12 @@ public sealed partial class TurnProcessor
                         var code = failure.Kind == ModelFailureKind.Throttled ? TurnErrorCodes.ModelThrottled : TurnErrorCodes.ModelError;
                         return TurnEnd.Fail(code, failure.Message, failure.Retryable || stream.HasNewText);
                     }
+                }
+
+                if (_answerCapped)
+                {
+                    // The model ended its stream right after the cut: the answer is still cut, not complete.
+                    return EndFor(TurnStop.AnswerTooLarge);
                 }
 
                 if (calls.Count == 0)
@@ -403,15 +419,27 @@ public sealed partial class TurnProcessor
             }
         }
 
-        private void Apply(ChatResponseUpdate update, TurnEventStream stream, List<FunctionCallContent> calls)
+        private void Apply(ChatResponseUpdate update, TurnEventStream stream, List<FunctionCallContent> calls, TurnAbort abort)
         {
+            if (_answerCapped)
+            {
+                return;
+            }
+
             var contents = update.Contents;
             for (var i = 0; i < contents.Count; i++)
             {
                 switch (contents[i])
                 {
                     case TextContent text:
-                        stream.AppendText(text.Text);
+                        if (!AppendWithinCap(text.Text, stream))
+                        {
+                            // Stop reading the model (billing stops); nothing after the cut is used, tool calls included.
+                            _answerCapped = true;
+                            abort.Stop(TurnStop.AnswerTooLarge);
+                            return;
+                        }
+
                         break;
                     case FunctionCallContent call:
                         calls.Add(call);
@@ -425,6 +453,65 @@ public sealed partial class TurnProcessor
                         break;
                 }
             }
+        }
+
+        /// <summary>
+        /// Appends <paramref name="text"/> while the answer stays within <see cref="TurnOptions.AnswerMaxBytes"/> UTF-8
+        /// bytes; at the cap appends the longest prefix that fits (never half a surrogate pair) and returns false.
+        /// </summary>
+        private bool AppendWithinCap(string text, TurnEventStream stream)
+        {
+            if (string.IsNullOrEmpty(text))
+            {
+                return true;
+            }
+
+            // Counted per code point: a pair split across two pieces counts 4 bytes with its high half (reserved
+            // for the low half that completes it) and 0 with its low half.
+            var budget = _options.AnswerMaxBytes - _answerBytes;
+            var take = 0;
+            long used = 0;
+            while (take < text.Length)
+            {
+                var c = text[take];
+                int units, size;
+                if (char.IsHighSurrogate(c) && take + 1 < text.Length && char.IsLowSurrogate(text[take + 1]))
+                {
+                    (units, size) = (2, 4);
+                }
+                else if (take == 0 && _endsInHighSurrogate && char.IsLowSurrogate(c))
+                {
+                    (units, size) = (1, 0);
+                }
+                else
+                {
+                    (units, size) = (1, c < 0x80 ? 1 : c < 0x800 ? 2 : char.IsHighSurrogate(c) ? 4 : 3);
+                }
+
+                if (used + size > budget)
+                {
+                    break;
+                }
+
+                used += size;
+                take += units;
+            }
+
+            if (take == text.Length)
+            {
+                _answerBytes += used;
+                _endsInHighSurrogate = char.IsHighSurrogate(text[^1]);
+                stream.AppendText(text);
+                return true;
+            }
+
+            if (take > 0)
+            {
+                stream.AppendText(text[..take]);
+            }
+
+            LogAnswerCapped(_logger, _options.AnswerMaxBytes);
+            return false;
         }
 
         private void AddUsage(UsageDetails details)
@@ -520,6 +607,7 @@ public sealed partial class TurnProcessor
             TurnStop.Stalled => TurnEnd.Fail(TurnErrorCodes.ModelStalled, $"The model stopped sending for {_options.BetweenBytesTimeout.TotalSeconds:0.###} s.", retryable: true),
             TurnStop.Deadline => TurnEnd.Fail(TurnErrorCodes.DeadlineExceeded, "The answer took longer than the worker's time limit.", retryable: true),
             TurnStop.LeaseLost => new TurnEnd(TurnEnd.Abandoned),
+            TurnStop.AnswerTooLarge => TurnEnd.Fail(TurnErrorCodes.AnswerTooLarge, $"The answer reached the largest size a stored message can hold ({_options.AnswerMaxBytes:N0} bytes); it ends here.", retryable: false),
             TurnStop.None => throw new InvalidOperationException("The turn was not stopped."),
             _ => throw new InvalidOperationException($"Unknown stop reason {reason}."),
         };
@@ -778,6 +866,9 @@ public sealed partial class TurnProcessor
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Checkpoints work again after {Streak} failures in a row")]
     private static partial void LogCheckpointRecovered(ILogger logger, int streak);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The answer reached {MaxBytes} bytes, the most a stored message can hold; stopping the model and ending the turn AnswerTooLarge")]
+    private static partial void LogAnswerCapped(ILogger logger, int maxBytes);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "stopGeneration seen; stopping the model")]
     private static partial void LogCancelSeen(ILogger logger);

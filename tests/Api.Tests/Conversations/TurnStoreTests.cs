@@ -177,6 +177,38 @@ public sealed class TurnStoreTests(DynaliteFixture dynalite) : StoreTestBase(dyn
     }
 
     [Fact]
+    public async Task AnAnswerAtTheTextCap_FitsTheItem_WithTheLargestSettings_AndPastTheItemLimitItWouldNot()
+    {
+        var (c, u, _) = await SeedTurnAsync("alice", "Hello there");
+        // A second assistant message carrying the largest settings the Api accepts (3 UTF-8 bytes per character).
+        var a = AppSyncChat.Conversations.Ids.MessageIds.NewAfter(Clock.GetUtcNow(), (await Store.GetConversationAsync(c, None))!.LastMessageId);
+        var settings = new AppSyncChat.Contracts.Queue.ModelSettings
+        {
+            ModelId = new string('m', 256),
+            MaxTokens = 65_536,
+            Temperature = 1,
+            TopP = 1,
+            SystemPrompt = new string('€', 10_000),
+        };
+        Assert.True(await Store.PutMessageIfAbsentAsync(Message(c, a, Roles.Assistant, string.Empty, MessageStatus.Queued, u) with { Settings = settings }, None));
+        var lease = Lease(new string('w', 60), TimeSpan.FromMinutes(1));
+        Assert.Equal(ClaimStatus.Claimed, (await Store.ClaimAsync(c, a, 1, lease, None)).Status);
+
+        // Past the item limit a write fails: the limit is real in the table the tests use.
+        var tooLarge = new string('x', 400 * 1024);
+        await Assert.ThrowsAnyAsync<Amazon.DynamoDBv2.AmazonDynamoDBException>(() => Store.CheckpointAsync(c, a, new Checkpoint(tooLarge, 1, 1), lease, None));
+
+        // The cap, in 2-byte characters plus a little, with every other attribute at its largest.
+        var text = new string('é', AppSyncChat.Conversations.Table.ItemLimits.MaxMessageTextBytes / 2);
+        Assert.Equal(AppSyncChat.Conversations.Table.ItemLimits.MaxMessageTextBytes, System.Text.Encoding.UTF8.GetByteCount(text));
+        Assert.True(await Store.CheckpointAsync(c, a, new Checkpoint(text, 999_999, 1), lease, None));
+        var outcome = new TurnOutcome(MessageStatus.Interrupted, text, 1_000_000, 1, "max_tokens", new TokenUsage(int.MaxValue, int.MaxValue, int.MaxValue),
+            new MessageError("AnswerTooLarge", new string('e', 500), false), TextChecksum.Of(text));
+        Assert.True(await Store.FinishAsync(c, a, outcome, lease, None));
+        Assert.Equal(text, (await Store.GetMessageAsync(c, a, None))!.Text);
+    }
+
+    [Fact]
     public async Task Finish_Failed_StoresErrorAndKeepsPartialText()
     {
         var (c, _, a) = await SeedTurnAsync("alice", "Hello there");

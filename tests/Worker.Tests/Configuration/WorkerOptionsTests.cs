@@ -23,6 +23,7 @@ public sealed class WorkerOptionsTests
         Assert.Equal(TimeSpan.FromMilliseconds(100), options.Turn.CoalesceWindow);
         Assert.Null(options.DynamoDbEndpoint);
         Assert.True(options.JsonLogs);
+        Assert.Equal(368_640, options.Turn.AnswerMaxBytes);
     }
 
     [Theory]
@@ -54,6 +55,8 @@ public sealed class WorkerOptionsTests
     [InlineData(SettingNames.TakeoverMode, "resume")]
     [InlineData(SettingNames.LeaseMarginMs, "10000")]
     [InlineData(SettingNames.LogFormat, "xml")]
+    [InlineData(SettingNames.AnswerMaxBytes, "368641")]
+    [InlineData(SettingNames.AnswerMaxBytes, "0")]
     public void Read_BadSetting_FailsNamingIt(string name, string? value)
     {
         var settings = Valid();
