@@ -48,6 +48,21 @@ public static class SettingNames
     /// <summary>How long before the Lambda deadline the turn lease expires (smaller than the deadline margin).</summary>
     public const string LeaseMarginMs = "APPSYNCCHAT_LEASE_MARGIN_MS";
 
+    /// <summary>How long before the Lambda deadline the batch handler answers, reporting records still running for retry.</summary>
+    public const string ResponseMarginMs = "APPSYNCCHAT_RESPONSE_MARGIN_MS";
+
+    /// <summary>HTTP attempts per AppSync Events publish, the first included.</summary>
+    public const string PublishMaxAttempts = "APPSYNCCHAT_PUBLISH_MAX_ATTEMPTS";
+
+    /// <summary>Time limit of one AppSync Events publish attempt.</summary>
+    public const string PublishAttemptTimeoutMs = "APPSYNCCHAT_PUBLISH_ATTEMPT_TIMEOUT_MS";
+
+    /// <summary>The longest backoff between two publish attempts.</summary>
+    public const string PublishMaxDelayMs = "APPSYNCCHAT_PUBLISH_MAX_DELAY_MS";
+
+    /// <summary>How often events the service rejected in <c>failed[]</c> are published again.</summary>
+    public const string RepublishMaxAttempts = "APPSYNCCHAT_REPUBLISH_MAX_ATTEMPTS";
+
     /// <summary>How often a streaming worker reads the stopGeneration flag.</summary>
     public const string CancelPollMs = "APPSYNCCHAT_CANCEL_POLL_MS";
 

@@ -69,6 +69,12 @@ public sealed partial class TurnProcessor
         _policy = PublishPolicy.For(options.PublishStrategy, options.CoalesceWindow, options.CoalesceMaxChars);
     }
 
+    /// <summary>The tuning this processor runs with.</summary>
+    public TurnOptions Options => _options;
+
+    /// <summary>The clock of every timer and timestamp of a turn.</summary>
+    public TimeProvider Time => _time;
+
     /// <summary>
     /// Runs one turn. <paramref name="deadline"/> is the invocation's hard deadline; <paramref name="cancellationToken"/>
     /// fires at that deadline (or on host shutdown). Never throws for a turn that failed on the model's side:
