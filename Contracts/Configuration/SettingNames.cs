@@ -28,6 +28,12 @@ public static class SettingNames
     /// <summary>Days a conversation and its messages live after their last write (DynamoDB TTL); unset or 0 keeps them.</summary>
     public const string RetentionDays = "APPSYNCCHAT_RETENTION_DAYS";
 
+    /// <summary>The turn queue's visibility timeout in seconds (the CDK stack and the Local stack set it from the queue they create).</summary>
+    public const string QueueVisibilityTimeoutSeconds = "APPSYNCCHAT_QUEUE_VISIBILITY_TIMEOUT_S";
+
+    /// <summary>Seconds after which the Api fails a turn left QUEUED, or STREAMING with an expired lease (default: visibility timeout + 60 s).</summary>
+    public const string AbandonTurnAfterSeconds = "APPSYNCCHAT_ABANDON_TURN_AFTER_S";
+
     /// <summary>Log format: <c>json</c> (Lambda default) or <c>text</c>.</summary>
     public const string LogFormat = "APPSYNCCHAT_LOG_FORMAT";
 

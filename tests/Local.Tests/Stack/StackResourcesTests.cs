@@ -35,7 +35,7 @@ public sealed class StackResourcesTests(LocalStackTestFixture fixture) : IClassF
 
         Assert.Equal(dlq[SqsWireNames.QueueAttributes.QueueArn], redrive.GetProperty("deadLetterTargetArn").GetString());
         Assert.Equal(3, int.Parse(redrive.GetProperty("maxReceiveCount").ToString(), System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Equal("360", queue[SqsWireNames.QueueAttributes.VisibilityTimeout]);
+        Assert.Equal("90", queue[SqsWireNames.QueueAttributes.VisibilityTimeout]);
     }
 
     [Fact]
