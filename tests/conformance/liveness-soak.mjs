@@ -12,12 +12,12 @@
 //
 //   node liveness-soak.mjs --endpoints ../../.local/endpoints.json [--answers 1000] [--concurrency 40]
 //        [--tokens 400] [--rate 60] [--bound-ms 1000] [--answer-timeout-s 180] [--max-minutes 15]
-//        [--progress-every 50] [--quiet]
+//        [--progress-every 50] [--details answers.jsonl] [--quiet]
 //
 // Prints progress lines, a human summary, and one JSON object (the summary) on the last line of stdout.
 // Exit 0: every answer ran, completed, matched the stored text, and stayed within the bound. Exit 1: any
 // mismatch, failure, timeout, violation, or fewer answers than asked (--max-minutes reached). Exit 2: bad usage.
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
@@ -33,6 +33,7 @@ const defaults = {
   answerTimeoutS: 180,
   maxMinutes: 15,
   progressEvery: 50,
+  details: null,
   quiet: false,
 };
 const options = parseArgs(process.argv.slice(2));
@@ -330,10 +331,12 @@ async function runAnswer(index) {
       if (all.length > 0) {
         const worst = all.reduce((a, b) => (b.gap > a.gap ? b : a));
         result.maxGapMs = worst.gap;
-        if (worst.gap > options.boundMs) {
-          // Evidence for a violation: what the model did and what the viewer saw around it.
+        result.gapsOver500Ms = all.filter((x) => x.gap > 500).length;
+        {
+          // Evidence (kept for every answer; reported for violations and the longest gaps): what the model
+          // did and what the viewer saw around the answer's longest gap.
           const token = model.tokenAtChar(worst.event.offset);
-          result.violation = {
+          result.longest = {
             gapMs: round(worst.gap),
             atOffset: worst.event.offset,
             seq: worst.event.seq,
@@ -345,7 +348,9 @@ async function runAnswer(index) {
             eventTokens: model.tokenAtChar(worst.event.offset + worst.event.text.length - 1) - token + 1,
             modelTokensEmittedDuringGap: model.emitted.filter((t) => t > worst.waitingSince && t < worst.event.at).length,
             modelMaxTokenIntervalMs: round(model.maxTokenInterval),
+            modelLongestIntervalWithinGapMs: round(longestInterval(model.emitted, worst.previous.at, worst.event.at)),
           };
+          if (worst.gap > options.boundMs) result.violation = result.longest;
         }
       } else {
         result.maxGapMs = null;
@@ -358,6 +363,16 @@ async function runAnswer(index) {
     viewer?.close();
   }
   return result;
+}
+
+// The longest pause of the model between consecutive token emissions that overlaps [from, to].
+function longestInterval(emitted, from, to) {
+  let longest = 0;
+  for (let i = 1; i < emitted.length; i++) {
+    if (emitted[i] < from || emitted[i - 1] > to) continue;
+    longest = Math.max(longest, Math.min(emitted[i], to) - Math.max(emitted[i - 1], from));
+  }
+  return longest;
 }
 
 function firstDifference(a, b) {
@@ -382,6 +397,7 @@ async function main() {
   log(`liveness soak ${runId}: ${options.answers} answers, ${options.concurrency} at once, [[tokens=${options.tokens}]] [[rate=${options.rate}]], bound ${options.boundMs} ms, stops after ${options.maxMinutes} min`);
   log(`  GraphQL ${endpoints.graphqlUrl}  Events ${endpoints.eventsRealtimeUrl}  Bedrock ${endpoints.bedrockUrl}`);
   const statsBefore = await statsOfEvents();
+  if (options.details) writeFileSync(options.details, '');
   const results = [];
   let next = 0;
   let failedSoFar = 0;
@@ -390,6 +406,7 @@ async function main() {
     while (!stopping && next < options.answers && now() < deadline) {
       const r = await runAnswer(next++);
       results.push(r);
+      if (options.details) appendFileSync(options.details, `${JSON.stringify(r)}\n`);
       const bad = r.problems.length > 0;
       const over = r.violation !== undefined;
       if (bad) failedSoFar++;
@@ -437,7 +454,8 @@ async function main() {
     } : null,
     stoppedEarly: results.length < options.answers,
     seconds: Math.round((now() - startedAt) / 1000),
-    worst: violations.sort((a, b) => b.maxGapMs - a.maxGapMs).slice(0, 10).map((r) => ({ index: r.index, marker: r.marker, conversationId: r.conversationId, messageId: r.messageId, modelRequestId: r.modelRequestId, ...r.violation })),
+    answersWithAGapOver500Ms: results.filter((r) => r.gapsOver500Ms > 0).length,
+    longestGaps: results.filter((r) => r.longest).sort((a, b) => b.maxGapMs - a.maxGapMs).slice(0, 5).map((r) => ({ index: r.index, marker: r.marker, conversationId: r.conversationId, messageId: r.messageId, modelRequestId: r.modelRequestId, ...r.longest })),
     problems: withProblems.slice(0, 20).map((r) => ({ index: r.index, marker: r.marker, conversationId: r.conversationId, problems: r.problems })),
   };
   log(`done: ${summary.answersRun}/${summary.answersAsked} answers in ${summary.seconds} s, completed ${summary.completed}, mismatches ${summary.mismatches}, with problems ${summary.withProblems}, over ${options.boundMs} ms: ${summary.overBound}`);
@@ -483,6 +501,7 @@ function parseArgs(argv) {
     '--endpoints': ['endpoints', String], '--answers': ['answers', Number], '--concurrency': ['concurrency', Number],
     '--tokens': ['tokens', Number], '--rate': ['rate', Number], '--bound-ms': ['boundMs', Number],
     '--answer-timeout-s': ['answerTimeoutS', Number], '--max-minutes': ['maxMinutes', Number], '--progress-every': ['progressEvery', Number],
+    '--details': ['details', String],
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -501,6 +520,6 @@ function parseArgs(argv) {
 
 function usage(message) {
   if (message) console.error(message);
-  console.error('usage: node liveness-soak.mjs --endpoints <.local/endpoints.json> [--answers 1000] [--concurrency 40] [--tokens 400] [--rate 60] [--bound-ms 1000] [--answer-timeout-s 180] [--max-minutes 15] [--progress-every 50] [--quiet]');
+  console.error('usage: node liveness-soak.mjs --endpoints <.local/endpoints.json> [--answers 1000] [--concurrency 40] [--tokens 400] [--rate 60] [--bound-ms 1000] [--answer-timeout-s 180] [--max-minutes 15] [--progress-every 50] [--details <answers.jsonl>] [--quiet]');
   process.exit(2);
 }
