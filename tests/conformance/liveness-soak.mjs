@@ -19,6 +19,7 @@
 // mismatch, failure, timeout, violation, or fewer answers than asked (--max-minutes reached). Exit 2: bad usage.
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
+import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 
@@ -50,6 +51,19 @@ const startedAt = now();
 const deadline = startedAt + options.maxMinutes * 60_000;
 const openSockets = new Set();
 let stopping = false;
+
+// This viewer's own stalls: a 20 ms timer that fires late means the event loop (or the whole process) did not run,
+// so arrivals during that time are late through no fault of the system under test. Each answer's longest gap is
+// reported with how much of it the viewer itself was stalled.
+const viewerStalls = []; // [from, to] wall-clock ms
+let tickExpected = now() + 20;
+const stallTimer = setInterval(() => {
+  const t = now();
+  if (t - tickExpected > 50) viewerStalls.push([tickExpected, t]);
+  tickExpected = t + 20;
+}, 20);
+stallTimer.unref();
+const stalledWithin = (from, to) => viewerStalls.reduce((sum, [a, b]) => sum + Math.max(0, Math.min(b, to) - Math.max(a, from)), 0);
 
 // ---------------------------------------------------------------------------------------------- GraphQL
 async function graphql(query, variables, timeoutMs = 30_000) {
@@ -349,6 +363,7 @@ async function runAnswer(index) {
             modelTokensEmittedDuringGap: model.emitted.filter((t) => t > worst.waitingSince && t < worst.event.at).length,
             modelMaxTokenIntervalMs: round(model.maxTokenInterval),
             modelLongestIntervalWithinGapMs: round(longestInterval(model.emitted, worst.previous.at, worst.event.at)),
+            viewerStalledWithinGapMs: round(stalledWithin(worst.waitingSince, worst.event.at)),
           };
           if (worst.gap > options.boundMs) result.violation = result.longest;
         }
@@ -397,6 +412,7 @@ async function main() {
   log(`liveness soak ${runId}: ${options.answers} answers, ${options.concurrency} at once, [[tokens=${options.tokens}]] [[rate=${options.rate}]], bound ${options.boundMs} ms, stops after ${options.maxMinutes} min`);
   log(`  GraphQL ${endpoints.graphqlUrl}  Events ${endpoints.eventsRealtimeUrl}  Bedrock ${endpoints.bedrockUrl}`);
   const statsBefore = await statsOfEvents();
+  const loadAtStart = loadavg().map(round);
   if (options.details) writeFileSync(options.details, '');
   const results = [];
   let next = 0;
@@ -452,6 +468,8 @@ async function main() {
       broadcastErrors: statsAfter.broadcastErrors - statsBefore.broadcastErrors,
       activeConnectionsAfter: statsAfter.activeConnections,
     } : null,
+    viewerStalls: { over50Ms: viewerStalls.length, longestMs: round(viewerStalls.reduce((m, [a, b]) => Math.max(m, b - a), 0)) },
+    loadAverage: { atStart: loadAtStart, atEnd: loadavg().map(round) },
     stoppedEarly: results.length < options.answers,
     seconds: Math.round((now() - startedAt) / 1000),
     answersWithAGapOver500Ms: results.filter((r) => r.gapsOver500Ms > 0).length,
@@ -461,6 +479,7 @@ async function main() {
   log(`done: ${summary.answersRun}/${summary.answersAsked} answers in ${summary.seconds} s, completed ${summary.completed}, mismatches ${summary.mismatches}, with problems ${summary.withProblems}, over ${options.boundMs} ms: ${summary.overBound}`);
   log(`  longest gap per answer: p50 ${summary.longestGapPerAnswerMs.p50} ms, p90 ${summary.longestGapPerAnswerMs.p90} ms, p99 ${summary.longestGapPerAnswerMs.p99} ms, max ${summary.longestGapPerAnswerMs.max} ms`);
   log(`  text events per answer: min ${summary.textEventsPerAnswer.min}, p50 ${summary.textEventsPerAnswer.p50}, max ${summary.textEventsPerAnswer.max}; send → first text p50 ${summary.sendToFirstTextMs.p50} ms; model's longest token interval p99 ${summary.modelLongestTokenIntervalMs.p99} ms`);
+  log(`  this viewer's own stalls over 50 ms: ${summary.viewerStalls.over50Ms} (longest ${summary.viewerStalls.longestMs} ms); load average ${summary.loadAverage.atStart.join('/')} → ${summary.loadAverage.atEnd.join('/')} on ${availableParallelism()} cores`);
   console.log(JSON.stringify(summary));
   const ok = !summary.stoppedEarly && summary.withProblems === 0 && summary.overBound === 0 && summary.completed === summary.answersRun;
   return ok ? 0 : 1;
