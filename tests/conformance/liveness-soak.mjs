@@ -12,7 +12,7 @@
 //
 //   node liveness-soak.mjs --endpoints ../../.local/endpoints.json [--answers 1000] [--concurrency 40]
 //        [--tokens 400] [--rate 60] [--bound-ms 1000] [--answer-timeout-s 180] [--max-minutes 15]
-//        [--progress-every 50] [--details answers.jsonl] [--quiet]
+//        [--progress-every 50] [--details answers.jsonl] [--probe-ms 100|off] [--quiet]
 //
 // Prints progress lines, a human summary, and one JSON object (the summary) on the last line of stdout.
 // Exit 0: every answer ran, completed, matched the stored text, and stayed within the bound. Exit 1: any
@@ -35,6 +35,7 @@ const defaults = {
   maxMinutes: 15,
   progressEvery: 50,
   details: null,
+  probeMs: 100,
   quiet: false,
 };
 const options = parseArgs(process.argv.slice(2));
@@ -364,6 +365,7 @@ async function runAnswer(index) {
             modelMaxTokenIntervalMs: round(model.maxTokenInterval),
             modelLongestIntervalWithinGapMs: round(longestInterval(model.emitted, worst.previous.at, worst.event.at)),
             viewerStalledWithinGapMs: round(stalledWithin(worst.waitingSince, worst.event.at)),
+            probeLongestSilenceWithinGapMs: options.probeMs ? round(probeSilenceWithin(worst.waitingSince, worst.event.at)) : null,
           };
           if (worst.gap > options.boundMs) result.violation = result.longest;
         }
@@ -399,6 +401,48 @@ const round = (x) => Math.round(x * 10) / 10;
 const iso = (ms) => new Date(ms).toISOString();
 const percentile = (sorted, p) => (sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]);
 
+// ---------------------------------------------------------------------------------------------- probe
+// A heartbeat through the Events emulator alone, not through the Worker: this process publishes a small event to
+// /default/<probe channel> over HTTP every --probe-ms and receives it on its own subscription. When an answer's
+// longest gap coincides with a silence of the probe, the delivery path (the Events emulator, its process, or this
+// viewer) stalled; when the probe kept arriving, the text was late before it reached AppSync Events (the Worker).
+const probeArrivals = []; // arrival ms, in order
+const probeLatencies = []; // arrival − sentAt, ms
+let probeFailures = 0;
+async function startProbe() {
+  if (!options.probeMs) return null;
+  const channel = `/default/soakprobe${runId}`;
+  const probeViewer = await openViewer(channel, (event, at) => {
+    probeArrivals.push(at);
+    if (typeof event.sentAt === 'number') probeLatencies.push(at - event.sentAt);
+  }, () => { probeFailures++; });
+  let n = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const sentAt = now();
+      try {
+        const response = await fetch(endpoints.eventsHttpUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': endpoints.eventsApiKey },
+          body: JSON.stringify({ channel, events: [JSON.stringify({ probe: n++, sentAt })] }),
+          signal: AbortSignal.timeout(10_000),
+        });
+        if (!response.ok) probeFailures++;
+        await response.arrayBuffer();
+      } catch { probeFailures++; }
+      await sleep(Math.max(0, options.probeMs - (now() - sentAt)));
+    }
+  })();
+  return { async stop() { running = false; await loop; probeViewer.close(); } };
+}
+
+// The longest silence of the probe (between consecutive arrivals) that overlaps [from, to].
+function probeSilenceWithin(from, to) {
+  if (probeArrivals.length === 0) return null;
+  return longestInterval(probeArrivals, from, to);
+}
+
 // ---------------------------------------------------------------------------------------------- the run
 async function statsOfEvents() {
   try {
@@ -413,6 +457,7 @@ async function main() {
   log(`  GraphQL ${endpoints.graphqlUrl}  Events ${endpoints.eventsRealtimeUrl}  Bedrock ${endpoints.bedrockUrl}`);
   const statsBefore = await statsOfEvents();
   const loadAtStart = loadavg().map(round);
+  const probe = await startProbe();
   if (options.details) writeFileSync(options.details, '');
   const results = [];
   let next = 0;
@@ -435,6 +480,7 @@ async function main() {
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));
+  await probe?.stop();
   const statsAfter = await statsOfEvents();
 
   const completed = results.filter((r) => r.terminal === 'turn.completed' && r.storedStatus === 'COMPLETED');
@@ -468,6 +514,11 @@ async function main() {
       broadcastErrors: statsAfter.broadcastErrors - statsBefore.broadcastErrors,
       activeConnectionsAfter: statsAfter.activeConnections,
     } : null,
+    probe: options.probeMs ? (() => {
+      const lat = [...probeLatencies].sort((a, b) => a - b);
+      const silence = probeArrivals.slice(1).map((t, i) => t - probeArrivals[i]).sort((a, b) => a - b);
+      return { everyMs: options.probeMs, received: probeArrivals.length, failures: probeFailures, latencyMs: { p50: round(percentile(lat, 50)), p99: round(percentile(lat, 99)), max: round(lat.at(-1)) }, longestSilenceMs: round(silence.at(-1)) };
+    })() : null,
     viewerStalls: { over50Ms: viewerStalls.length, longestMs: round(viewerStalls.reduce((m, [a, b]) => Math.max(m, b - a), 0)) },
     loadAverage: { atStart: loadAtStart, atEnd: loadavg().map(round) },
     stoppedEarly: results.length < options.answers,
@@ -479,6 +530,7 @@ async function main() {
   log(`done: ${summary.answersRun}/${summary.answersAsked} answers in ${summary.seconds} s, completed ${summary.completed}, mismatches ${summary.mismatches}, with problems ${summary.withProblems}, over ${options.boundMs} ms: ${summary.overBound}`);
   log(`  longest gap per answer: p50 ${summary.longestGapPerAnswerMs.p50} ms, p90 ${summary.longestGapPerAnswerMs.p90} ms, p99 ${summary.longestGapPerAnswerMs.p99} ms, max ${summary.longestGapPerAnswerMs.max} ms`);
   log(`  text events per answer: min ${summary.textEventsPerAnswer.min}, p50 ${summary.textEventsPerAnswer.p50}, max ${summary.textEventsPerAnswer.max}; send → first text p50 ${summary.sendToFirstTextMs.p50} ms; model's longest token interval p99 ${summary.modelLongestTokenIntervalMs.p99} ms`);
+  if (summary.probe) log(`  probe through the Events emulator alone, every ${summary.probe.everyMs} ms: ${summary.probe.received} received, ${summary.probe.failures} failures, publish → arrival p50 ${summary.probe.latencyMs.p50} / p99 ${summary.probe.latencyMs.p99} / max ${summary.probe.latencyMs.max} ms, longest silence ${summary.probe.longestSilenceMs} ms`);
   log(`  this viewer's own stalls over 50 ms: ${summary.viewerStalls.over50Ms} (longest ${summary.viewerStalls.longestMs} ms); load average ${summary.loadAverage.atStart.join('/')} → ${summary.loadAverage.atEnd.join('/')} on ${availableParallelism()} cores`);
   console.log(JSON.stringify(summary));
   const ok = !summary.stoppedEarly && summary.withProblems === 0 && summary.overBound === 0 && summary.completed === summary.answersRun;
@@ -521,6 +573,7 @@ function parseArgs(argv) {
     '--tokens': ['tokens', Number], '--rate': ['rate', Number], '--bound-ms': ['boundMs', Number],
     '--answer-timeout-s': ['answerTimeoutS', Number], '--max-minutes': ['maxMinutes', Number], '--progress-every': ['progressEvery', Number],
     '--details': ['details', String],
+    '--probe-ms': ['probeMs', Number],
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -531,6 +584,7 @@ function parseArgs(argv) {
     if (!spec) usage(`unknown option ${arg}`);
     const value = flagValue ?? argv[++i];
     if (value === undefined) usage(`${key} needs a value`);
+    if (key === '--probe-ms' && value === 'off') { o.probeMs = 0; continue; }
     o[spec[0]] = spec[1](value);
     if (spec[1] === Number && !(o[spec[0]] > 0)) usage(`${key} must be a positive number`);
   }
@@ -539,6 +593,6 @@ function parseArgs(argv) {
 
 function usage(message) {
   if (message) console.error(message);
-  console.error('usage: node liveness-soak.mjs --endpoints <.local/endpoints.json> [--answers 1000] [--concurrency 40] [--tokens 400] [--rate 60] [--bound-ms 1000] [--answer-timeout-s 180] [--max-minutes 15] [--progress-every 50] [--details <answers.jsonl>] [--quiet]');
+  console.error('usage: node liveness-soak.mjs --endpoints <.local/endpoints.json> [--answers 1000] [--concurrency 40] [--tokens 400] [--rate 60] [--bound-ms 1000] [--answer-timeout-s 180] [--max-minutes 15] [--progress-every 50] [--details <answers.jsonl>] [--probe-ms 100|off] [--quiet]');
   process.exit(2);
 }
