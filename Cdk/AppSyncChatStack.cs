@@ -273,6 +273,8 @@ public sealed class AppSyncChatStack : Stack
             [SettingNames.TableName] = Table.TableName,
             [SettingNames.QueueUrl] = Queue.QueueUrl,
             [SettingNames.LogFormat] = "json",
+            // The Api derives when a turn counts as abandoned from it (visibility + 60 s).
+            [SettingNames.QueueVisibilityTimeoutSeconds] = ((int)options.QueueVisibilityTimeout.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         if (options.RetentionDays is { } days)
         {

@@ -27,9 +27,20 @@ public sealed record ApiOptions
     /// <summary>
     /// A turn left QUEUED, or STREAMING with a lease expired, for this long is treated as abandoned when
     /// it blocks a new turn or a stop: it is finished FAILED (or CANCELLED on stop) so the conversation is
-    /// never stuck. Must exceed the queue's redelivery time (visibility timeout) to leave takeovers room.
+    /// never stuck. At least <see cref="QueueVisibilityTimeout"/> + <see cref="TakeoverSlack"/>: a lease
+    /// expires at the latest when its invocation ends, and the record reappears at most one visibility
+    /// timeout after that, so a takeover always runs first (docs/worker-timeouts.md).
     /// </summary>
-    public TimeSpan AbandonedTurnAfter { get; init; } = TimeSpan.FromMinutes(15);
+    public TimeSpan AbandonedTurnAfter { get; init; } = DefaultQueueVisibilityTimeout + TakeoverSlack;
+
+    /// <summary>The turn queue's visibility timeout: how long after a receive a record reappears.</summary>
+    public TimeSpan QueueVisibilityTimeout { get; init; } = DefaultQueueVisibilityTimeout;
+
+    /// <summary>The deployed default: the Worker's 5-minute timeout + 30 s.</summary>
+    public static readonly TimeSpan DefaultQueueVisibilityTimeout = TimeSpan.FromSeconds(330);
+
+    /// <summary>Time for a reappeared record to reach a Worker and be claimed (event source poll, cold start, claim).</summary>
+    public static readonly TimeSpan TakeoverSlack = TimeSpan.FromSeconds(60);
 
     /// <summary>An enqueue attempt that started this long ago without finishing may be redone by a retry.</summary>
     public TimeSpan EnqueueTakeoverAfter { get; init; } = TimeSpan.FromSeconds(30);
@@ -41,8 +52,19 @@ public sealed record ApiOptions
     public static ApiOptions FromSettings(Func<string, string?> settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        var visibility = Seconds(settings, SettingNames.QueueVisibilityTimeoutSeconds, 0, 43_200) ?? DefaultQueueVisibilityTimeout;
+        var abandonAfter = Seconds(settings, SettingNames.AbandonTurnAfterSeconds, 1, 7 * 86_400) ?? visibility + TakeoverSlack;
+        if (abandonAfter < visibility + TakeoverSlack)
+        {
+            throw new ApiConfigurationException(
+                SettingNames.AbandonTurnAfterSeconds,
+                string.Create(CultureInfo.InvariantCulture, $"({abandonAfter.TotalSeconds:0} s) must be at least {SettingNames.QueueVisibilityTimeoutSeconds} ({visibility.TotalSeconds:0} s) + {TakeoverSlack.TotalSeconds:0} s, or a crashed turn is failed before its redelivery can take it over"));
+        }
+
         return new ApiOptions
         {
+            QueueVisibilityTimeout = visibility,
+            AbandonedTurnAfter = abandonAfter,
             TableName = Required(settings, SettingNames.TableName),
             QueueUrl = Url(settings, SettingNames.QueueUrl, required: true)!.ToString(),
             Region = Required(settings, SettingNames.Region),
@@ -62,6 +84,13 @@ public sealed record ApiOptions
             },
         };
     }
+
+    private static TimeSpan? Seconds(Func<string, string?> settings, string name, int min, int max) => settings(name) switch
+    {
+        null or "" => null,
+        var text when int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max => TimeSpan.FromSeconds(value),
+        var other => throw new ApiConfigurationException(name, $"'{other}' is not a whole number of seconds from {min} to {max}"),
+    };
 
     private static string Required(Func<string, string?> settings, string name) =>
         settings(name) is { Length: > 0 } value && !string.IsNullOrWhiteSpace(value)

@@ -62,8 +62,18 @@ public sealed record AppSyncChatOptions
     /// <summary>Clock for API key expiry dates.</summary>
     public DateTimeOffset Now { get; init; } = DateTimeOffset.UtcNow;
 
-    /// <summary>SQS visibility timeout: six times the Worker timeout (AWS guidance for Lambda event sources), so a batch retried after a throttled invoke is not delivered twice.</summary>
-    public TimeSpan QueueVisibilityTimeout => WorkerTimeout * 6;
+    /// <summary>
+    /// SQS visibility timeout: the Worker timeout + 30 s. A record reappears only after its invocation (and so its
+    /// lease) has ended, and soon after: a turn whose Worker crashed is taken over at most this long after the
+    /// record was received (5.5 minutes by default). Not AWS's "6 × the function timeout": that guards against a
+    /// batch delivered twice after a throttled invoke, which the Worker's claim makes harmless (the duplicate finds
+    /// a live lease and is retried), and it would leave a crashed turn stuck for half an hour
+    /// (docs/worker-timeouts.md, "Crash recovery").
+    /// </summary>
+    public TimeSpan QueueVisibilityTimeout => WorkerTimeout + RedeliverySlack;
+
+    /// <summary>How long after the Worker's timeout a record reappears.</summary>
+    public static readonly TimeSpan RedeliverySlack = TimeSpan.FromSeconds(30);
 
     /// <summary>Checks every value; throws <see cref="CdkConfigurationException"/> naming the bad one.</summary>
     public AppSyncChatOptions Validate()
@@ -82,7 +92,7 @@ public sealed record AppSyncChatOptions
 
         Require(WorkerTimeout >= TimeSpan.FromSeconds(30) && WorkerTimeout <= TimeSpan.FromMinutes(15), ContextKeys.WorkerTimeoutSeconds, "must be between 30 and 900 seconds");
 
-        // SQS caps the visibility timeout at 12 hours; 6 × 900 s = 90 min stays well inside.
+        // SQS caps the visibility timeout at 12 hours; 900 s + 30 s stays well inside.
         Require(WorkerMemoryMb is >= 512 and <= 10240, ContextKeys.WorkerMemoryMb, "must be between 512 and 10240");
         Require(WorkerBatchSize is >= 1 and <= 10, ContextKeys.WorkerBatchSize, "must be between 1 and 10");
         Require(WorkerMaxConcurrency is >= 2 and <= 1000, ContextKeys.WorkerMaxConcurrency, "must be between 2 and 1000 (SQS event source maximum concurrency)");

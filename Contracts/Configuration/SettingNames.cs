@@ -28,6 +28,12 @@ public static class SettingNames
     /// <summary>Days a conversation and its messages live after their last write (DynamoDB TTL); unset or 0 keeps them.</summary>
     public const string RetentionDays = "APPSYNCCHAT_RETENTION_DAYS";
 
+    /// <summary>The turn queue's visibility timeout in seconds (the CDK stack and the Local stack set it from the queue they create).</summary>
+    public const string QueueVisibilityTimeoutSeconds = "APPSYNCCHAT_QUEUE_VISIBILITY_TIMEOUT_S";
+
+    /// <summary>Seconds after which the Api fails a turn left QUEUED, or STREAMING with an expired lease (default: visibility timeout + 60 s).</summary>
+    public const string AbandonTurnAfterSeconds = "APPSYNCCHAT_ABANDON_TURN_AFTER_S";
+
     /// <summary>Log format: <c>json</c> (Lambda default) or <c>text</c>.</summary>
     public const string LogFormat = "APPSYNCCHAT_LOG_FORMAT";
 
@@ -48,6 +54,21 @@ public static class SettingNames
     /// <summary>How long before the Lambda deadline the turn lease expires (smaller than the deadline margin).</summary>
     public const string LeaseMarginMs = "APPSYNCCHAT_LEASE_MARGIN_MS";
 
+    /// <summary>How long before the Lambda deadline the batch handler answers, reporting records still running for retry.</summary>
+    public const string ResponseMarginMs = "APPSYNCCHAT_RESPONSE_MARGIN_MS";
+
+    /// <summary>HTTP attempts per AppSync Events publish, the first included.</summary>
+    public const string PublishMaxAttempts = "APPSYNCCHAT_PUBLISH_MAX_ATTEMPTS";
+
+    /// <summary>Time limit of one AppSync Events publish attempt.</summary>
+    public const string PublishAttemptTimeoutMs = "APPSYNCCHAT_PUBLISH_ATTEMPT_TIMEOUT_MS";
+
+    /// <summary>The longest backoff between two publish attempts.</summary>
+    public const string PublishMaxDelayMs = "APPSYNCCHAT_PUBLISH_MAX_DELAY_MS";
+
+    /// <summary>How often events the service rejected in <c>failed[]</c> are published again.</summary>
+    public const string RepublishMaxAttempts = "APPSYNCCHAT_REPUBLISH_MAX_ATTEMPTS";
+
     /// <summary>How often a streaming worker reads the stopGeneration flag.</summary>
     public const string CancelPollMs = "APPSYNCCHAT_CANCEL_POLL_MS";
 
@@ -61,6 +82,9 @@ public static class SettingNames
     public const string ModelMaxTokens = "APPSYNCCHAT_MODEL_MAX_TOKENS";
 
     public const string MaxToolRounds = "APPSYNCCHAT_MAX_TOOL_ROUNDS";
+
+    /// <summary>The largest answer in UTF-8 bytes (default and maximum: what a 400 KB DynamoDB item leaves for the text).</summary>
+    public const string AnswerMaxBytes = "APPSYNCCHAT_ANSWER_MAX_BYTES";
     public const string ToolTimeoutMs = "APPSYNCCHAT_TOOL_TIMEOUT_MS";
 
     /// <summary>What a worker does when it takes over a turn whose lease expired: <c>restart</c> or <c>continue</c>.</summary>

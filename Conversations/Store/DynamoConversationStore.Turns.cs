@@ -219,9 +219,10 @@ public sealed partial class DynamoConversationStore
             [":seq"] = N(outcome.Seq),
             [":turn"] = N(outcome.Turn),
             [":checksum"] = S(outcome.Checksum),
+            [":finishedBy"] = S(FinishedBy(lease)),
             [":now"] = Time(now),
         };
-        var set = new List<string> { "#status = :status", "#text = :text", "#seq = :seq", "#turn = :turn", "#checksum = :checksum", "#updatedAt = :now" };
+        var set = new List<string> { "#status = :status", "#text = :text", "#seq = :seq", "#turn = :turn", "#checksum = :checksum", "#finishedBy = :finishedBy", "#updatedAt = :now" };
         var remove = new List<string> { "#leaseOwner", "#leaseExpiresAtMs" };
         AddOrRemove(outcome.StopReason is null ? null : S(outcome.StopReason), "#stopReason", ":stopReason");
         AddOrRemove(outcome.Usage is null ? null : ToAttribute(outcome.Usage), "#usage", ":usage");
@@ -237,11 +238,13 @@ public sealed partial class DynamoConversationStore
                 ReturnValues = Amazon.DynamoDBv2.ReturnValue.NONE,
             },
             cancellationToken).ConfigureAwait(false);
-        if (finished is null)
+        if (finished is null && !await FinishedByAsync(conversationId, messageId, lease, cancellationToken).ConfigureAwait(false))
         {
             return false;
         }
 
+        // Finishing is idempotent for the lease holder: a retry after the first write landed (and the second
+        // failed, or its answer was lost) finds the final state marked with its own lease and carries on here.
         // Second write: the conversation is free for the next turn. A crash here leaves the pointer on a
         // final message, which the next claim or sendMessage repairs (see README, "Repairs").
         await ClearActiveMessageAsync(conversationId, messageId, cancellationToken, Preview(outcome.Text)).ConfigureAwait(false);
@@ -259,6 +262,18 @@ public sealed partial class DynamoConversationStore
                 values[placeholder] = value;
             }
         }
+    }
+
+    private static string FinishedBy(TurnLease lease) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{lease.Owner}@{lease.ExpiresAt.ToUnixTimeMilliseconds()}");
+
+    /// <summary>True when the message is final and its final state was written under exactly <paramref name="lease"/>.</summary>
+    private async Task<bool> FinishedByAsync(string conversationId, string messageId, TurnLease lease, CancellationToken cancellationToken)
+    {
+        var item = await GetItemAsync(MessageKey(conversationId, messageId), cancellationToken).ConfigureAwait(false);
+        return item is not null
+            && item.TryGetValue(TableNames.FinishedBy, out var by) && by.S == FinishedBy(lease)
+            && item.TryGetValue(TableNames.Status, out var status) && MessageStatus.IsFinal(status.S);
     }
 
     /// <summary>

@@ -56,6 +56,9 @@ public static class TableNames
     public const string LeaseOwner = "leaseOwner";
     public const string LeaseExpiresAtMs = "leaseExpiresAtMs";
 
+    /// <summary>The lease (<c>owner@expiresAtMs</c>) that wrote the final state: lets that holder's retried finish recognise its own write.</summary>
+    public const string FinishedBy = "finishedBy";
+
     // Nested map members (settings, usage, error).
     public const string ModelId = "modelId";
     public const string MaxTokens = "maxTokens";

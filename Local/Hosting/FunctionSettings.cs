@@ -27,6 +27,7 @@ internal sealed class FunctionSettings(LocalStackOptions options, string dynamoD
         [AwsCredentialsFactory.SecretAccessKey] = options.SecretAccessKey,
         [SettingNames.TableName] = options.TableName,
         [SettingNames.QueueUrl] = queueUrl,
+        [SettingNames.QueueVisibilityTimeoutSeconds] = ((int)options.QueueVisibilityTimeout.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
         [SettingNames.DefaultModelId] = options.Model.ModelId,
         [SettingNames.DynamoDbEndpoint] = dynamoDbUrl,
         [SettingNames.SqsEndpoint] = sqsUrl,

@@ -52,8 +52,8 @@ public sealed record LocalStackOptions
     /// <summary>Receives before a message moves to the DLQ (the redrive policy's maxReceiveCount).</summary>
     public int MaxReceiveCount { get; init; } = 3;
 
-    /// <summary>The queue's visibility timeout: at least 6x the Worker's timeout, as deployed.</summary>
-    public TimeSpan QueueVisibilityTimeout { get; init; } = TimeSpan.FromMinutes(6);
+    /// <summary>The queue's visibility timeout: the Worker's timeout + 30 s, as deployed (a crashed turn is taken over that soon).</summary>
+    public TimeSpan QueueVisibilityTimeout { get; init; } = TimeSpan.FromSeconds(90);
 
     /// <summary>The Worker's Lambda timeout (the deadline each SQS batch invocation gets).</summary>
     public TimeSpan WorkerTimeout { get; init; } = TimeSpan.FromMinutes(1);

@@ -62,9 +62,56 @@ public sealed record TurnOptions
 
     public TimeSpan BetweenBytesTimeout { get; init; } = TimeSpan.FromSeconds(20);
 
-    public TimeSpan DeadlineMargin { get; init; } = TimeSpan.FromSeconds(3);
+    /// <summary>
+    /// How long before the invocation deadline the turn is ended (DeadlineExceeded): the time to publish what is
+    /// left and store the final state. Must cover <see cref="EndOfTurnWorstCase"/> + <see cref="ResponseMargin"/>.
+    /// </summary>
+    public TimeSpan DeadlineMargin { get; init; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>How long before the invocation deadline the lease expires; at most <see cref="ResponseMargin"/>, so every write of the turn holds it.</summary>
     public TimeSpan LeaseMargin { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long before the invocation deadline the batch handler stops waiting for its records and answers
+    /// (records still running are reported in <c>batchItemFailures</c>): the time to return the response.
+    /// </summary>
+    public TimeSpan ResponseMargin { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>HTTP attempts per AppSync Events publish (the first included).</summary>
+    public int PublishMaxAttempts { get; init; } = 3;
+
+    /// <summary>Time limit of one publish attempt (a timed-out attempt is retried).</summary>
+    public TimeSpan PublishAttemptTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest backoff between publish attempts (also caps a server's Retry-After).</summary>
+    public TimeSpan PublishMaxDelay { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// Time allowed for storing the final state: two single-item conditional writes and, on a failure, the
+    /// retries' 100 + 200 ms pauses (a DynamoDB write takes a few ms; the store has no tighter own bound).
+    /// </summary>
+    public static readonly TimeSpan FinishAllowance = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The longest one settled publish can take: every HTTP attempt timing out with the longest backoffs
+    /// between them, and that again for each re-publish of events the service listed in <c>failed[]</c>.
+    /// </summary>
+    public TimeSpan PublishWorstCase
+    {
+        get
+        {
+            var call = (PublishAttemptTimeout * PublishMaxAttempts) + (PublishMaxDelay * (PublishMaxAttempts - 1));
+            var republishPauses = RepublishDelay * (MaxRepublishAttempts * (MaxRepublishAttempts + 1) / 2);
+            return (call * (MaxRepublishAttempts + 1)) + republishPauses;
+        }
+    }
+
+    /// <summary>
+    /// The longest the end of a turn can take after its deadline: the publish in flight, then the final write,
+    /// then one publish with the rest (≤ 5 events: what was pending becomes one or two text events, plus the
+    /// terminal event).
+    /// </summary>
+    public TimeSpan EndOfTurnWorstCase => (PublishWorstCase * 2) + FinishAllowance;
 
     public TimeSpan CancelPollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
@@ -88,12 +135,19 @@ public sealed record TurnOptions
 
     public int MaxToolRounds { get; init; } = 5;
 
+    /// <summary>
+    /// The largest answer, in UTF-8 bytes, over every model call and tool round of a turn. At it the model is
+    /// stopped and the turn ends INTERRUPTED (<c>AnswerTooLarge</c>) with the text kept up to here. Never more than
+    /// <see cref="Conversations.Table.ItemLimits.MaxMessageTextBytes"/>: past it no checkpoint or final write fits the item.
+    /// </summary>
+    public int AnswerMaxBytes { get; init; } = Conversations.Table.ItemLimits.MaxMessageTextBytes;
+
     public TimeSpan ToolTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     public TakeoverMode TakeoverMode { get; init; } = TakeoverMode.Restart;
 
     /// <summary>Per-event publish failures (<c>failed[]</c>) are re-published at most this many times.</summary>
-    public int MaxRepublishAttempts { get; init; } = 3;
+    public int MaxRepublishAttempts { get; init; } = 1;
 
     public TimeSpan RepublishDelay { get; init; } = TimeSpan.FromMilliseconds(50);
 }
@@ -121,6 +175,11 @@ public static class WorkerOptionsReader
             BetweenBytesTimeout = Millis(settings, SettingNames.BetweenBytesTimeoutMs, defaults.BetweenBytesTimeout, 1, 900_000),
             DeadlineMargin = Millis(settings, SettingNames.DeadlineMarginMs, defaults.DeadlineMargin, 0, 120_000),
             LeaseMargin = Millis(settings, SettingNames.LeaseMarginMs, defaults.LeaseMargin, 0, 120_000),
+            ResponseMargin = Millis(settings, SettingNames.ResponseMarginMs, defaults.ResponseMargin, 100, 60_000),
+            PublishMaxAttempts = Int(settings, SettingNames.PublishMaxAttempts, defaults.PublishMaxAttempts, 1, 10),
+            PublishAttemptTimeout = Millis(settings, SettingNames.PublishAttemptTimeoutMs, defaults.PublishAttemptTimeout, 50, 60_000),
+            PublishMaxDelay = Millis(settings, SettingNames.PublishMaxDelayMs, defaults.PublishMaxDelay, 0, 60_000),
+            MaxRepublishAttempts = Int(settings, SettingNames.RepublishMaxAttempts, defaults.MaxRepublishAttempts, 0, 10),
             CancelPollInterval = Millis(settings, SettingNames.CancelPollMs, defaults.CancelPollInterval, 10, 60_000),
             CheckpointInterval = Millis(settings, SettingNames.CheckpointIntervalMs, defaults.CheckpointInterval, 50, 600_000),
             HistoryMaxMessages = Int(settings, SettingNames.HistoryMaxMessages, defaults.HistoryMaxMessages, 1, 10_000),
@@ -128,13 +187,11 @@ public static class WorkerOptionsReader
             ModelMaxAttempts = Int(settings, SettingNames.ModelMaxAttempts, defaults.ModelMaxAttempts, 1, 20),
             ModelMaxTokens = Int(settings, SettingNames.ModelMaxTokens, defaults.ModelMaxTokens, 1, 1_000_000),
             MaxToolRounds = Int(settings, SettingNames.MaxToolRounds, defaults.MaxToolRounds, 0, 50),
+            AnswerMaxBytes = Int(settings, SettingNames.AnswerMaxBytes, defaults.AnswerMaxBytes, 1_024, Conversations.Table.ItemLimits.MaxMessageTextBytes),
             ToolTimeout = Millis(settings, SettingNames.ToolTimeoutMs, defaults.ToolTimeout, 1, 600_000),
             TakeoverMode = ReadTakeover(settings),
         };
-        if (turn.LeaseMargin > turn.DeadlineMargin)
-        {
-            throw new WorkerConfigurationException(SettingNames.LeaseMarginMs, $"must not exceed {SettingNames.DeadlineMarginMs} (the lease must outlive the turn's own deadline, so the worker can still store the final state)");
-        }
+        CheckTimeBudget(turn);
 
         var format = settings(SettingNames.LogFormat);
         var jsonLogs = format switch
@@ -158,6 +215,27 @@ public static class WorkerOptionsReader
             JsonLogs = jsonLogs,
             Turn = turn,
         };
+    }
+
+    /// <summary>
+    /// The start-up checks of the end of a turn (docs/worker-timeouts.md): every write of the turn happens before
+    /// the handler's cut-off and must still hold the lease; what is left after the turn's deadline must fit
+    /// between that deadline and the cut-off.
+    /// </summary>
+    internal static void CheckTimeBudget(TurnOptions turn)
+    {
+        if (turn.LeaseMargin > turn.ResponseMargin)
+        {
+            throw new WorkerConfigurationException(SettingNames.LeaseMarginMs, $"({turn.LeaseMargin.TotalMilliseconds:0} ms) must not exceed {SettingNames.ResponseMarginMs} ({turn.ResponseMargin.TotalMilliseconds:0} ms): the lease must outlive the handler's cut-off, so every write of the turn still holds it");
+        }
+
+        var needed = turn.ResponseMargin + turn.EndOfTurnWorstCase;
+        if (turn.DeadlineMargin < needed)
+        {
+            throw new WorkerConfigurationException(
+                SettingNames.DeadlineMarginMs,
+                string.Create(CultureInfo.InvariantCulture, $"({turn.DeadlineMargin.TotalMilliseconds:0} ms) must be at least {needed.TotalMilliseconds:0} ms: {SettingNames.ResponseMarginMs} ({turn.ResponseMargin.TotalMilliseconds:0}) + 2 × the worst-case publish ({turn.PublishWorstCase.TotalMilliseconds:0} ms from {SettingNames.PublishMaxAttempts}={turn.PublishMaxAttempts}, {SettingNames.PublishAttemptTimeoutMs}={turn.PublishAttemptTimeout.TotalMilliseconds:0}, {SettingNames.PublishMaxDelayMs}={turn.PublishMaxDelay.TotalMilliseconds:0}, {SettingNames.RepublishMaxAttempts}={turn.MaxRepublishAttempts}) + {TurnOptions.FinishAllowance.TotalMilliseconds:0} ms for the final write; raise it or lower those"));
+        }
     }
 
     private static string Required(Func<string, string?> settings, string name)

@@ -57,7 +57,15 @@ public sealed class WorkerHost : IDisposable
             var store = seams.Store ?? CreateStore(options, credentials, time, owned);
             var chat = seams.Chat ?? Own(owned, new BedrockChatClient(BedrockRuntimeClient.Create(credentials, options.Region, options.BedrockEndpoint), options.DefaultModelId, disposeClient: true));
             var events = seams.Events ?? Own(owned, new EventsHttpPublisher(
-                new EventsHttpPublisherOptions { Endpoint = options.EventsHttpEndpoint, Authorization = EventsAuthorization.Iam(credentials, options.Region), TimeProvider = time },
+                new EventsHttpPublisherOptions
+                {
+                    Endpoint = options.EventsHttpEndpoint,
+                    Authorization = EventsAuthorization.Iam(credentials, options.Region),
+                    TimeProvider = time,
+                    MaxAttempts = options.Turn.PublishMaxAttempts,
+                    AttemptTimeout = options.Turn.PublishAttemptTimeout,
+                    MaxDelay = options.Turn.PublishMaxDelay,
+                },
                 logger: loggerFactory.CreateLogger<EventsHttpPublisher>()));
             var tools = seams.Tools ?? ToolRegistry.CreateDefault(time);
             var workerId = seams.WorkerId ?? $"worker-{Guid.NewGuid():N}"[..19];

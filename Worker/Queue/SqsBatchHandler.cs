@@ -44,6 +44,15 @@ public sealed partial class SqsBatchHandler(TurnProcessor processor, ILogger log
     public async Task<SqsBatchResponse> HandleAsync(SqsEvent sqsEvent, DateTimeOffset deadline, string? invocationId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sqsEvent);
+
+        // The invocation's token fires at the deadline itself, when it is too late to answer: then the runtime
+        // reports a timeout and the whole batch comes back, finished records included. Records still running at
+        // deadline − ResponseMargin are cut off instead and reported in batchItemFailures.
+        var time = processor.Time;
+        var cutoffIn = deadline - processor.Options.ResponseMargin - time.GetUtcNow();
+        using var cutoff = new CancellationTokenSource(cutoffIn > TimeSpan.Zero ? cutoffIn : TimeSpan.Zero, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, cutoff.Token);
+        cancellationToken = linked.Token;
         var records = sqsEvent.Records;
         var tasks = new Task<bool>[records.Count];
         for (var i = 0; i < records.Count; i++)
@@ -157,7 +166,7 @@ public sealed partial class SqsBatchHandler(TurnProcessor processor, ILogger log
     [LoggerMessage(Level = LogLevel.Information, Message = "Record will be retried: {Kind} {Detail}")]
     private static partial void LogRetry(ILogger logger, string kind, string? detail);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The invocation ended before the record finished; it will be retried")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The record did not finish before the handler's cut-off (the invocation deadline minus the response margin); it will be retried")]
     private static partial void LogAborted(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Processing the record failed; it will be retried")]

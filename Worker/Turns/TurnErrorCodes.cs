@@ -24,6 +24,12 @@ public static class TurnErrorCodes
     /// <summary>The conversation has no user message to answer (history empty or unreadable).</summary>
     public const string InvalidConversation = "InvalidConversation";
 
+    /// <summary>
+    /// The answer reached the largest text a stored message can hold (<c>APPSYNCCHAT_ANSWER_MAX_BYTES</c>, at most
+    /// DynamoDB's item limit minus the message's other attributes). The text is kept up to there; not retryable.
+    /// </summary>
+    public const string AnswerTooLarge = "AnswerTooLarge";
+
     /// <summary>The worker failed for a reason of its own (a bug or the store); retrying may help.</summary>
     public const string InternalError = "InternalError";
 }

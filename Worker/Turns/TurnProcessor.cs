@@ -36,6 +36,12 @@ public sealed partial class TurnProcessor
     private readonly ILogger _logger;
     private readonly Func<double> _jitter;
 
+    /// <summary>Consecutive failed cancel-flag reads (≈ 1 s at the default 250 ms poll) after which the failure is an Error.</summary>
+    internal const int CancelPollEscalateAfter = 4;
+
+    /// <summary>Consecutive failed checkpoints (≈ 3 s at the default interval) after which the failure is an Error.</summary>
+    internal const int CheckpointEscalateAfter = 3;
+
     public TurnProcessor(
         IChatClient chat,
         ITurnStore store,
@@ -62,6 +68,12 @@ public sealed partial class TurnProcessor
         _jitter = jitter ?? Random.Shared.NextDouble;
         _policy = PublishPolicy.For(options.PublishStrategy, options.CoalesceWindow, options.CoalesceMaxChars);
     }
+
+    /// <summary>The tuning this processor runs with.</summary>
+    public TurnOptions Options => _options;
+
+    /// <summary>The clock of every timer and timestamp of a turn.</summary>
+    public TimeProvider Time => _time;
 
     /// <summary>
     /// Runs one turn. <paramref name="deadline"/> is the invocation's hard deadline; <paramref name="cancellationToken"/>
@@ -174,6 +186,17 @@ public sealed partial class TurnProcessor
         private long _totalTokens;
         private bool _sawUsage;
 
+        // Failures of the side loops (each loop is single-threaded; read after both were awaited).
+        private int _checkpointFailures;
+        private int _checkpointStreak;
+        private int _cancelPollFailures;
+        private int _cancelPollStreak;
+
+        // UTF-8 bytes of the answer so far (kept prefix included), against TurnOptions.AnswerMaxBytes.
+        private long _answerBytes = System.Text.Encoding.UTF8.GetByteCount(startText);
+        private bool _answerCapped;
+        private bool _endsInHighSurrogate;
+
         public async Task<TurnResult> ExecuteAsync(CancellationToken hostToken)
         {
             var stats = new PublishStats();
@@ -258,7 +281,9 @@ public sealed partial class TurnProcessor
             }
 
             var elapsed = _time.GetElapsedTime(startedAt);
-            LogTurnEnded(_logger, outcome.Status, end.ErrorCode, text.Length, stats.EventsPublished, stats.Requests, stats.EventsDropped, (long)elapsed.TotalMilliseconds);
+            // The turn's summary line: a turn whose stop button or checkpoints failed along the way ends at Warning.
+            var level = _checkpointFailures + _cancelPollFailures + stats.EventsDropped > 0 ? LogLevel.Warning : LogLevel.Information;
+            LogTurnEnded(_logger, level, outcome.Status, end.ErrorCode, text.Length, stats.EventsPublished, stats.Requests, stats.EventsDropped, _checkpointFailures, _cancelPollFailures, (long)elapsed.TotalMilliseconds);
             return result;
         }
 
@@ -298,13 +323,16 @@ public sealed partial class TurnProcessor
                 for (var attempt = 1; ; attempt++)
                 {
                     calls.Clear();
+                    // Retries are decided per model call: a failure before this call's first text is invisible to
+                    // viewers (earlier rounds' text is already final), so it may be retried after any tool round.
+                    var callStart = stream.Length;
                     try
                     {
                         watchdog.Arm();
                         await foreach (var update in owner._chat.GetStreamingResponseAsync(messages, chatOptions, abort.Token).ConfigureAwait(false))
                         {
                             watchdog.Touch();
-                            Apply(update, stream, calls);
+                            Apply(update, stream, calls, abort);
                             finish = update.FinishReason ?? finish;
                             if (update.AdditionalProperties?.TryGetValue(BedrockChatClient.StopReasonKey, out var raw) == true && raw is string rawStop)
                             {
@@ -314,6 +342,11 @@ public sealed partial class TurnProcessor
 
                         watchdog.Disarm();
                         break;
+                    }
+                    catch (Exception) when (_answerCapped)
+                    {
+                        watchdog.Disarm();
+                        return EndFor(TurnStop.AnswerTooLarge);
                     }
                     catch (Exception) when (abort.Reason != TurnStop.None)
                     {
@@ -329,7 +362,7 @@ public sealed partial class TurnProcessor
                         watchdog.Disarm();
                         var failure = owner._classifier.Classify(ex);
                         var delay = owner.Backoff(attempt - 1);
-                        if (failure.Retryable && !stream.HasNewText && attempt < _options.ModelMaxAttempts && _time.GetUtcNow() + delay < turnDeadline)
+                        if (failure.Retryable && stream.Length == callStart && attempt < _options.ModelMaxAttempts && _time.GetUtcNow() + delay < turnDeadline)
                         {
                             LogModelRetry(_logger, failure.Code, attempt, (long)delay.TotalMilliseconds);
                             try
@@ -348,6 +381,12 @@ public sealed partial class TurnProcessor
                         var code = failure.Kind == ModelFailureKind.Throttled ? TurnErrorCodes.ModelThrottled : TurnErrorCodes.ModelError;
                         return TurnEnd.Fail(code, failure.Message, failure.Retryable || stream.HasNewText);
                     }
+                }
+
+                if (_answerCapped)
+                {
+                    // The model ended its stream right after the cut: the answer is still cut, not complete.
+                    return EndFor(TurnStop.AnswerTooLarge);
                 }
 
                 if (calls.Count == 0)
@@ -386,15 +425,27 @@ public sealed partial class TurnProcessor
             }
         }
 
-        private void Apply(ChatResponseUpdate update, TurnEventStream stream, List<FunctionCallContent> calls)
+        private void Apply(ChatResponseUpdate update, TurnEventStream stream, List<FunctionCallContent> calls, TurnAbort abort)
         {
+            if (_answerCapped)
+            {
+                return;
+            }
+
             var contents = update.Contents;
             for (var i = 0; i < contents.Count; i++)
             {
                 switch (contents[i])
                 {
                     case TextContent text:
-                        stream.AppendText(text.Text);
+                        if (!AppendWithinCap(text.Text, stream))
+                        {
+                            // Stop reading the model (billing stops); nothing after the cut is used, tool calls included.
+                            _answerCapped = true;
+                            abort.Stop(TurnStop.AnswerTooLarge);
+                            return;
+                        }
+
                         break;
                     case FunctionCallContent call:
                         calls.Add(call);
@@ -408,6 +459,65 @@ public sealed partial class TurnProcessor
                         break;
                 }
             }
+        }
+
+        /// <summary>
+        /// Appends <paramref name="text"/> while the answer stays within <see cref="TurnOptions.AnswerMaxBytes"/> UTF-8
+        /// bytes; at the cap appends the longest prefix that fits (never half a surrogate pair) and returns false.
+        /// </summary>
+        private bool AppendWithinCap(string text, TurnEventStream stream)
+        {
+            if (string.IsNullOrEmpty(text))
+            {
+                return true;
+            }
+
+            // Counted per code point: a pair split across two pieces counts 4 bytes with its high half (reserved
+            // for the low half that completes it) and 0 with its low half.
+            var budget = _options.AnswerMaxBytes - _answerBytes;
+            var take = 0;
+            long used = 0;
+            while (take < text.Length)
+            {
+                var c = text[take];
+                int units, size;
+                if (char.IsHighSurrogate(c) && take + 1 < text.Length && char.IsLowSurrogate(text[take + 1]))
+                {
+                    (units, size) = (2, 4);
+                }
+                else if (take == 0 && _endsInHighSurrogate && char.IsLowSurrogate(c))
+                {
+                    (units, size) = (1, 0);
+                }
+                else
+                {
+                    (units, size) = (1, c < 0x80 ? 1 : c < 0x800 ? 2 : char.IsHighSurrogate(c) ? 4 : 3);
+                }
+
+                if (used + size > budget)
+                {
+                    break;
+                }
+
+                used += size;
+                take += units;
+            }
+
+            if (take == text.Length)
+            {
+                _answerBytes += used;
+                _endsInHighSurrogate = char.IsHighSurrogate(text[^1]);
+                stream.AppendText(text);
+                return true;
+            }
+
+            if (take > 0)
+            {
+                stream.AppendText(text[..take]);
+            }
+
+            LogAnswerCapped(_logger, _options.AnswerMaxBytes);
+            return false;
         }
 
         private void AddUsage(UsageDetails details)
@@ -503,6 +613,7 @@ public sealed partial class TurnProcessor
             TurnStop.Stalled => TurnEnd.Fail(TurnErrorCodes.ModelStalled, $"The model stopped sending for {_options.BetweenBytesTimeout.TotalSeconds:0.###} s.", retryable: true),
             TurnStop.Deadline => TurnEnd.Fail(TurnErrorCodes.DeadlineExceeded, "The answer took longer than the worker's time limit.", retryable: true),
             TurnStop.LeaseLost => new TurnEnd(TurnEnd.Abandoned),
+            TurnStop.AnswerTooLarge => TurnEnd.Fail(TurnErrorCodes.AnswerTooLarge, $"The answer reached the largest size a stored message can hold ({_options.AnswerMaxBytes:N0} bytes); it ends here.", retryable: false),
             TurnStop.None => throw new InvalidOperationException("The turn was not stopped."),
             _ => throw new InvalidOperationException($"Unknown stop reason {reason}."),
         };
@@ -638,11 +749,24 @@ public sealed partial class TurnProcessor
                     return null;
                 }
 
+                if (_checkpointStreak >= CheckpointEscalateAfter)
+                {
+                    LogCheckpointRecovered(_logger, _checkpointStreak);
+                }
+
+                _checkpointStreak = 0;
                 return seq;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                LogCheckpointFailed(_logger, ex);
+                _checkpointFailures++;
+                _checkpointStreak++;
+                LogCheckpointFailed(_logger, ex, _checkpointStreak, _checkpointFailures);
+                if (_checkpointStreak == CheckpointEscalateAfter)
+                {
+                    LogCheckpointsFailing(_logger, _checkpointStreak);
+                }
+
                 return null;
             }
         }
@@ -656,7 +780,14 @@ public sealed partial class TurnProcessor
                     await Task.Delay(_options.CancelPollInterval, _time, stop).ConfigureAwait(false);
                     try
                     {
-                        if (await owner._store.IsCancelRequestedAsync(id.ConversationId, id.MessageId, stop).ConfigureAwait(false))
+                        var requested = await owner._store.IsCancelRequestedAsync(id.ConversationId, id.MessageId, stop).ConfigureAwait(false);
+                        if (_cancelPollStreak >= CancelPollEscalateAfter)
+                        {
+                            LogCancelPollRecovered(_logger, _cancelPollStreak);
+                        }
+
+                        _cancelPollStreak = 0;
+                        if (requested)
                         {
                             LogCancelSeen(_logger);
                             abort.Stop(TurnStop.Cancelled);
@@ -665,7 +796,13 @@ public sealed partial class TurnProcessor
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException)
                     {
-                        LogCancelPollFailed(_logger, ex);
+                        _cancelPollFailures++;
+                        _cancelPollStreak++;
+                        LogCancelPollFailed(_logger, ex, _cancelPollStreak, _cancelPollFailures);
+                        if (_cancelPollStreak == CancelPollEscalateAfter)
+                        {
+                            LogCancelPollsFailing(_logger, _cancelPollStreak);
+                        }
                     }
                 }
             }
@@ -703,8 +840,8 @@ public sealed partial class TurnProcessor
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lease lost during turn {Turn}: another worker took over; stopped without a final event")]
     private static partial void LogLeaseLost(ILogger logger, int turn);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Turn ended {Status} ({ErrorCode}): {Length} characters, {Events} events in {Publishes} publishes, {Dropped} dropped, {ElapsedMs} ms")]
-    private static partial void LogTurnEnded(ILogger logger, string status, string? errorCode, int length, long events, long publishes, long dropped, long elapsedMs);
+    [LoggerMessage(Message = "Turn ended {Status} ({ErrorCode}): {Length} characters, {Events} events in {Publishes} publishes, {Dropped} dropped, {CheckpointFailures} checkpoint failures, {CancelPollFailures} cancel-poll failures, {ElapsedMs} ms")]
+    private static partial void LogTurnEnded(ILogger logger, LogLevel level, string status, string? errorCode, int length, long events, long publishes, long dropped, int checkpointFailures, int cancelPollFailures, long elapsedMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The model failed before any text ({Code}), attempt {Attempt}; retrying in {DelayMs} ms")]
     private static partial void LogModelRetry(ILogger logger, string code, int attempt, long delayMs);
@@ -727,14 +864,29 @@ public sealed partial class TurnProcessor
     [LoggerMessage(Level = LogLevel.Error, Message = "Storing the final state failed; the record will be retried and the turn taken over")]
     private static partial void LogFinishFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Checkpoint failed; the next one will carry the text")]
-    private static partial void LogCheckpointFailed(ILogger logger, Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Checkpoint failed ({Streak} in a row, {Total} this turn); the next one will carry the text")]
+    private static partial void LogCheckpointFailed(ILogger logger, Exception exception, int streak, int total);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Streak} checkpoints in a row failed: late joiners and reconnecting viewers see stale text until one succeeds")]
+    private static partial void LogCheckpointsFailing(ILogger logger, int streak);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Checkpoints work again after {Streak} failures in a row")]
+    private static partial void LogCheckpointRecovered(ILogger logger, int streak);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The answer reached {MaxBytes} bytes, the most a stored message can hold; stopping the model and ending the turn AnswerTooLarge")]
+    private static partial void LogAnswerCapped(ILogger logger, int maxBytes);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "stopGeneration seen; stopping the model")]
     private static partial void LogCancelSeen(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Reading the cancel flag failed; polling again")]
-    private static partial void LogCancelPollFailed(ILogger logger, Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the cancel flag failed ({Streak} in a row, {Total} this turn); polling again")]
+    private static partial void LogCancelPollFailed(ILogger logger, Exception exception, int streak, int total);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Streak} cancel-flag reads in a row failed: stopGeneration cannot be seen for this turn until one succeeds")]
+    private static partial void LogCancelPollsFailing(ILogger logger, int streak);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reading the cancel flag works again after {Streak} failures in a row")]
+    private static partial void LogCancelPollRecovered(ILogger logger, int streak);
 }
 
 /// <summary>The model reported an error inside the stream (an <see cref="ErrorContent"/>).</summary>

@@ -9,6 +9,9 @@ public enum TurnStop
     Stalled,
     Deadline,
     LeaseLost,
+
+    /// <summary>The answer reached <c>TurnOptions.AnswerMaxBytes</c>.</summary>
+    AnswerTooLarge,
 }
 
 /// <summary>

@@ -23,7 +23,7 @@ public sealed class OptionsTests
         Assert.Equal(Path.Combine(baseDirectory, "dist", "worker"), options.WorkerAssetDirectory);
         Assert.Equal([AppSyncChatOptions.DefaultModelId], options.ModelIds);
         Assert.Equal(TimeSpan.FromMinutes(5), options.WorkerTimeout);
-        Assert.Equal(TimeSpan.FromMinutes(30), options.QueueVisibilityTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(330), options.QueueVisibilityTimeout);
         Assert.Equal(3, options.MaxReceiveCount);
         Assert.True(options.RetainData);
         Assert.False(options.SelfSignUp);
@@ -49,7 +49,7 @@ public sealed class OptionsTests
 
         Assert.Equal(["us.anthropic.claude-3-5-haiku-20241022-v1:0", "anthropic.claude-3-haiku-20240307-v1:0"], options.ModelIds);
         Assert.Equal(TimeSpan.FromSeconds(120), options.WorkerTimeout);
-        Assert.Equal(TimeSpan.FromSeconds(720), options.QueueVisibilityTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(150), options.QueueVisibilityTimeout);
         Assert.Equal(2, options.WorkerBatchSize);
         Assert.Equal(10, options.WorkerMaxConcurrency);
         Assert.False(options.RetainData);

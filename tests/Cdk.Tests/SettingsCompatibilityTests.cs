@@ -25,6 +25,17 @@ public sealed class SettingsCompatibilityTests(StackFixture fixture)
     }
 
     [Fact]
+    public void ApiOptions_FromDeployedEnvironment_AbandonATurnOnlyAfterItsRedeliveryHadTimeToTakeItOver()
+    {
+        var options = ApiOptions.FromSettings(Environment(fixture.Stack.ApiFunction));
+        var visibility = fixture.Properties(fixture.LogicalId(fixture.Stack.Queue)).GetProperty("VisibilityTimeout").GetInt32();
+
+        Assert.Equal(TimeSpan.FromSeconds(visibility), options.QueueVisibilityTimeout);
+        Assert.True(options.AbandonedTurnAfter >= options.QueueVisibilityTimeout + ApiOptions.TakeoverSlack);
+        Assert.True(options.AbandonedTurnAfter <= TimeSpan.FromMinutes(10), $"a crashed turn blocks its conversation for {options.AbandonedTurnAfter} at most");
+    }
+
+    [Fact]
     public void ApiOptions_WithRetentionDays_ReadsTheSameDays()
     {
         using var withRetention = StackFixture.Synthesize(StackFixture.Options() with { RetentionDays = 90 });

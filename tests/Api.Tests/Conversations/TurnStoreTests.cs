@@ -1,3 +1,4 @@
+using Amazon.DynamoDBv2.Model;
 using AppSyncChat.Api.Tests.Fixtures;
 using AppSyncChat.Contracts.Conversations;
 using AppSyncChat.Contracts.Streaming;
@@ -118,6 +119,93 @@ public sealed class TurnStoreTests(DynaliteFixture dynalite) : StoreTestBase(dyn
         var conversation = await Store.GetConversationAsync(c, None);
         Assert.Null(conversation!.ActiveMessageId);
         Assert.Equal("General Kenobi.", conversation.LastMessagePreview);
+    }
+
+    [Fact]
+    public async Task Finish_RetriedAfterItsSecondWriteFailed_RecognisesItsOwnWrite_AndFreesTheConversation()
+    {
+        var (c, _, a) = await SeedTurnAsync("alice", "Hello there");
+        var lease = Lease("w1", TimeSpan.FromMinutes(1));
+        await Store.ClaimAsync(c, a, 1, lease, None);
+        using var flaky = new ConversationWriteFailingClient(Dynalite.ServiceUrl);
+        var store = new DynamoConversationStore(flaky, new ConversationStoreOptions(TableName), Clock);
+        var outcome = Outcome(MessageStatus.Completed, "General Kenobi.");
+
+        // The message write lands, the conversation write fails: the caller sees an exception and retries.
+        flaky.FailNextConversationWrite = true;
+        await Assert.ThrowsAsync<ProvisionedThroughputExceededException>(() => store.FinishAsync(c, a, outcome, lease, None));
+        Assert.Equal(MessageStatus.Completed, (await Store.GetMessageAsync(c, a, None))!.Status);
+        Assert.Equal(a, (await Store.GetConversationAsync(c, None))!.ActiveMessageId);
+
+        Assert.True(await store.FinishAsync(c, a, outcome, lease, None));
+
+        Assert.Null((await Store.GetConversationAsync(c, None))!.ActiveMessageId);
+        var stored = await Store.GetMessageAsync(c, a, None);
+        Assert.Equal(("General Kenobi.", MessageStatus.Completed), (stored!.Text, stored.Status));
+    }
+
+    [Fact]
+    public async Task Finish_OfAnotherLeaseAfterAFinish_IsStillRefused()
+    {
+        var (c, _, a) = await SeedTurnAsync("alice", "Hello there");
+        var lease = Lease("w1", TimeSpan.FromMinutes(1));
+        await Store.ClaimAsync(c, a, 1, lease, None);
+        Assert.True(await Store.FinishAsync(c, a, Outcome(MessageStatus.Completed, "Mine."), lease, None));
+
+        Assert.False(await Store.FinishAsync(c, a, Outcome(MessageStatus.Completed, "Zombie."), Lease("w1", TimeSpan.FromMinutes(2)), None));
+        Assert.False(await Store.FinishAsync(c, a, Outcome(MessageStatus.Completed, "Zombie."), new TurnLease("w2", lease.ExpiresAt), None));
+        Assert.Equal("Mine.", (await Store.GetMessageAsync(c, a, None))!.Text);
+    }
+
+    /// <summary>A DynamoDB client whose next update of a conversation item (SK = META) fails like a throttled write.</summary>
+    private sealed class ConversationWriteFailingClient(string serviceUrl) : Amazon.DynamoDBv2.AmazonDynamoDBClient(
+        new Amazon.Runtime.BasicAWSCredentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
+        new Amazon.DynamoDBv2.AmazonDynamoDBConfig { ServiceURL = serviceUrl, AuthenticationRegion = "us-east-1", MaxErrorRetry = 0 })
+    {
+        public volatile bool FailNextConversationWrite;
+
+        public override Task<Amazon.DynamoDBv2.Model.UpdateItemResponse> UpdateItemAsync(Amazon.DynamoDBv2.Model.UpdateItemRequest request, CancellationToken cancellationToken = default)
+        {
+            if (FailNextConversationWrite && request.Key.TryGetValue("SK", out var sk) && sk.S == "META")
+            {
+                FailNextConversationWrite = false;
+                throw new ProvisionedThroughputExceededException("Injected: the conversation write failed.");
+            }
+
+            return base.UpdateItemAsync(request, cancellationToken);
+        }
+    }
+
+    [Fact]
+    public async Task AnAnswerAtTheTextCap_FitsTheItem_WithTheLargestSettings_AndPastTheItemLimitItWouldNot()
+    {
+        var (c, u, _) = await SeedTurnAsync("alice", "Hello there");
+        // A second assistant message carrying the largest settings the Api accepts (3 UTF-8 bytes per character).
+        var a = AppSyncChat.Conversations.Ids.MessageIds.NewAfter(Clock.GetUtcNow(), (await Store.GetConversationAsync(c, None))!.LastMessageId);
+        var settings = new AppSyncChat.Contracts.Queue.ModelSettings
+        {
+            ModelId = new string('m', 256),
+            MaxTokens = 65_536,
+            Temperature = 1,
+            TopP = 1,
+            SystemPrompt = new string('€', 10_000),
+        };
+        Assert.True(await Store.PutMessageIfAbsentAsync(Message(c, a, Roles.Assistant, string.Empty, MessageStatus.Queued, u) with { Settings = settings }, None));
+        var lease = Lease(new string('w', 60), TimeSpan.FromMinutes(1));
+        Assert.Equal(ClaimStatus.Claimed, (await Store.ClaimAsync(c, a, 1, lease, None)).Status);
+
+        // Past the item limit a write fails: the limit is real in the table the tests use.
+        var tooLarge = new string('x', 400 * 1024);
+        await Assert.ThrowsAnyAsync<Amazon.DynamoDBv2.AmazonDynamoDBException>(() => Store.CheckpointAsync(c, a, new Checkpoint(tooLarge, 1, 1), lease, None));
+
+        // The cap, in 2-byte characters plus a little, with every other attribute at its largest.
+        var text = new string('é', AppSyncChat.Conversations.Table.ItemLimits.MaxMessageTextBytes / 2);
+        Assert.Equal(AppSyncChat.Conversations.Table.ItemLimits.MaxMessageTextBytes, System.Text.Encoding.UTF8.GetByteCount(text));
+        Assert.True(await Store.CheckpointAsync(c, a, new Checkpoint(text, 999_999, 1), lease, None));
+        var outcome = new TurnOutcome(MessageStatus.Interrupted, text, 1_000_000, 1, "max_tokens", new TokenUsage(int.MaxValue, int.MaxValue, int.MaxValue),
+            new MessageError("AnswerTooLarge", new string('e', 500), false), TextChecksum.Of(text));
+        Assert.True(await Store.FinishAsync(c, a, outcome, lease, None));
+        Assert.Equal(text, (await Store.GetMessageAsync(c, a, None))!.Text);
     }
 
     [Fact]

@@ -84,6 +84,46 @@ public sealed class ApiFunctionTests(DynaliteFixture dynalite) : ResolverTestBas
     }
 
     [Fact]
+    public void ApiOptions_AbandonAfter_MustLeaveTheRedeliveryTimeToTakeTheTurnOver()
+    {
+        var settings = new Dictionary<string, string>
+        {
+            [SettingNames.TableName] = "t",
+            [SettingNames.QueueUrl] = QueueUrl,
+            [SettingNames.Region] = "us-east-1",
+            [SettingNames.QueueVisibilityTimeoutSeconds] = "1800",
+        };
+
+        // Unset: derived from the visibility timeout.
+        var derived = ApiOptions.FromSettings(name => settings.GetValueOrDefault(name));
+        Assert.Equal(TimeSpan.FromSeconds(1800) + ApiOptions.TakeoverSlack, derived.AbandonedTurnAfter);
+
+        // Set shorter than a redelivery: a crashed turn would be failed before any takeover ran.
+        settings[SettingNames.AbandonTurnAfterSeconds] = "900";
+        var error = Assert.Throws<ApiConfigurationException>(() => ApiOptions.FromSettings(name => settings.GetValueOrDefault(name)));
+        Assert.Equal(SettingNames.AbandonTurnAfterSeconds, error.Setting);
+        Assert.Contains(SettingNames.QueueVisibilityTimeoutSeconds, error.Message, StringComparison.Ordinal);
+
+        settings[SettingNames.AbandonTurnAfterSeconds] = "1860";
+        Assert.Equal(TimeSpan.FromSeconds(1860), ApiOptions.FromSettings(name => settings.GetValueOrDefault(name)).AbandonedTurnAfter);
+    }
+
+    [Fact]
+    public void ApiOptions_Defaults_AbandonAfterTheDefaultRedelivery()
+    {
+        var options = ApiOptions.FromSettings(name => name switch
+        {
+            SettingNames.TableName => "chat",
+            SettingNames.QueueUrl => QueueUrl,
+            SettingNames.Region => "eu-west-1",
+            _ => null,
+        });
+
+        Assert.Equal(TimeSpan.FromSeconds(330), options.QueueVisibilityTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(390), options.AbandonedTurnAfter);
+    }
+
+    [Fact]
     public void ApiOptions_Valid_ReadsEverything()
     {
         var options = ApiOptions.FromSettings(name => name switch

@@ -123,7 +123,7 @@ public sealed class WorkerStreamingTests(LocalStackFixture fixture, ITestOutputH
     [Fact]
     public async Task DeadlineReached_EndsDeadlineExceeded_BeforeTheInvocationEnds()
     {
-        using var bed = new WorkerTestBed(fixture, new Dictionary<string, string> { [SettingNames.DeadlineMarginMs] = "3000" });
+        using var bed = new WorkerTestBed(fixture, ShortInvocation(deadlineMarginMs: 3000, leaseMarginMs: 500));
         var request = await bed.SeedTurnAsync("Write a long essay [[tokens=5000]] [[rate=200]]");
         await using var viewer = await bed.ViewerAsync(request);
 
@@ -199,16 +199,16 @@ public sealed class WorkerStreamingTests(LocalStackFixture fixture, ITestOutputH
     [Fact]
     public async Task WorkerKilledMidAnswer_TheRedeliveryTakesOver_AndViewersEndWithTheStoredText()
     {
-        using var bed = new WorkerTestBed(fixture, new Dictionary<string, string> { [SettingNames.DeadlineMarginMs] = "1500", [SettingNames.LeaseMarginMs] = "1000" });
+        using var bed = new WorkerTestBed(fixture, ShortInvocation(deadlineMarginMs: 3000, leaseMarginMs: 1000));
         var request = await bed.SeedTurnAsync("Tell a long story [[tokens=1500]] [[rate=150]]");
         await using var viewer = await bed.ViewerAsync(request);
         using var kill = new CancellationTokenSource();
-        var doomed = bed.DeliverAsync(request, timeout: TimeSpan.FromSeconds(4), cancellationToken: kill.Token);
+        var doomed = bed.DeliverAsync(request, timeout: TimeSpan.FromSeconds(5), cancellationToken: kill.Token);
         await viewer.FirstText.Task.WaitAsync(Patience);
         await kill.CancelAsync(); // the process dies: no final event, the lease stays until it expires
         Assert.Single(await doomed.WaitAsync(Patience));
         Assert.Equal(MessageStatus.Streaming, (await bed.MessageAsync(request)).Status);
-        await Task.Delay(TimeSpan.FromSeconds(3.5)); // the lease (deadline − 1 s) runs out; SQS redelivers
+        await Task.Delay(TimeSpan.FromSeconds(4.5)); // the lease (deadline − 1 s) runs out; SQS redelivers
 
         using var survivor = new WorkerTestBed(fixture);
         var retried = await survivor.DeliverAsync(request, timeout: TimeSpan.FromMinutes(1)).WaitAsync(Patience);
@@ -221,4 +221,18 @@ public sealed class WorkerStreamingTests(LocalStackFixture fixture, ITestOutputH
         Assert.Equal(2, stored.Turn);
         Assert.Equal(stored.Text, viewer.Text);
     }
+
+    /// <summary>
+    /// Settings for an invocation of a few seconds: a publish gets one 400 ms attempt and no re-publish, so the end
+    /// of a turn fits the deadline margin (the Worker checks it at start-up: response margin + 2 × 400 ms + 1 s).
+    /// </summary>
+    private static Dictionary<string, string> ShortInvocation(int deadlineMarginMs, int leaseMarginMs) => new()
+    {
+        [SettingNames.DeadlineMarginMs] = deadlineMarginMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        [SettingNames.LeaseMarginMs] = leaseMarginMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        [SettingNames.ResponseMarginMs] = "1000",
+        [SettingNames.PublishMaxAttempts] = "1",
+        [SettingNames.PublishAttemptTimeoutMs] = "400",
+        [SettingNames.RepublishMaxAttempts] = "0",
+    };
 }

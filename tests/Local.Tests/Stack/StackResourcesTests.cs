@@ -36,7 +36,7 @@ public sealed class StackResourcesTests(LocalStackTestFixture fixture) : IClassF
 
         Assert.Equal(dlq[QueueAttributeName.QueueArn], redrive.GetProperty("deadLetterTargetArn").GetString());
         Assert.Equal(3, int.Parse(redrive.GetProperty("maxReceiveCount").ToString(), System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Equal("360", queue[QueueAttributeName.VisibilityTimeout]);
+        Assert.Equal("90", queue[QueueAttributeName.VisibilityTimeout]);
     }
 
     [Fact]

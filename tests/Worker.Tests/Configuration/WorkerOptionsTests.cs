@@ -23,6 +23,7 @@ public sealed class WorkerOptionsTests
         Assert.Equal(TimeSpan.FromMilliseconds(100), options.Turn.CoalesceWindow);
         Assert.Null(options.DynamoDbEndpoint);
         Assert.True(options.JsonLogs);
+        Assert.Equal(368_640, options.Turn.AnswerMaxBytes);
     }
 
     [Theory]
@@ -54,6 +55,10 @@ public sealed class WorkerOptionsTests
     [InlineData(SettingNames.TakeoverMode, "resume")]
     [InlineData(SettingNames.LeaseMarginMs, "10000")]
     [InlineData(SettingNames.LogFormat, "xml")]
+    [InlineData(SettingNames.AnswerMaxBytes, "368641")]
+    [InlineData(SettingNames.DeadlineMarginMs, "3000")]
+    [InlineData(SettingNames.ResponseMarginMs, "50")]
+    [InlineData(SettingNames.AnswerMaxBytes, "0")]
     public void Read_BadSetting_FailsNamingIt(string name, string? value)
     {
         var settings = Valid();
@@ -63,5 +68,45 @@ public sealed class WorkerOptionsTests
 
         Assert.Equal(name, ex.SettingName);
         Assert.Contains(name, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheEndOfATurn_IsComputedFromThePublishSettings_AndMustFitTheDeadlineMargin()
+    {
+        var defaults = WorkerOptionsReader.Read(Valid().GetValueOrDefault).Turn;
+
+        // (3 attempts × 1 s + 2 × 0.5 s backoff) × (1 + 1 re-publish) + 50 ms pause = 8.05 s; twice, + 1 s final write.
+        Assert.Equal(TimeSpan.FromMilliseconds(8_050), defaults.PublishWorstCase);
+        Assert.Equal(TimeSpan.FromMilliseconds(17_100), defaults.EndOfTurnWorstCase);
+        Assert.True(defaults.DeadlineMargin >= defaults.ResponseMargin + defaults.EndOfTurnWorstCase);
+
+        var settings = Valid();
+        settings[SettingNames.PublishMaxAttempts] = "1";
+        settings[SettingNames.PublishAttemptTimeoutMs] = "400";
+        settings[SettingNames.RepublishMaxAttempts] = "0";
+        settings[SettingNames.ResponseMarginMs] = "500";
+        settings[SettingNames.LeaseMarginMs] = "500";
+        settings[SettingNames.DeadlineMarginMs] = "2300"; // 500 + 2 × 400 + 1000
+        Assert.Equal(TimeSpan.FromMilliseconds(2_300), WorkerOptionsReader.Read(settings.GetValueOrDefault).Turn.DeadlineMargin);
+
+        settings[SettingNames.DeadlineMarginMs] = "2299";
+        var error = Assert.Throws<WorkerConfigurationException>(() => WorkerOptionsReader.Read(settings.GetValueOrDefault));
+        Assert.Equal(SettingNames.DeadlineMarginMs, error.SettingName);
+        Assert.Contains(SettingNames.ResponseMarginMs, error.Message, StringComparison.Ordinal);
+        Assert.Contains(SettingNames.PublishAttemptTimeoutMs, error.Message, StringComparison.Ordinal);
+        Assert.Contains("2300 ms", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheLease_MustOutliveTheHandlersCutOff()
+    {
+        var settings = Valid();
+        settings[SettingNames.LeaseMarginMs] = "1500";
+        settings[SettingNames.ResponseMarginMs] = "1000";
+
+        var error = Assert.Throws<WorkerConfigurationException>(() => WorkerOptionsReader.Read(settings.GetValueOrDefault));
+
+        Assert.Equal(SettingNames.LeaseMarginMs, error.SettingName);
+        Assert.Contains(SettingNames.ResponseMarginMs, error.Message, StringComparison.Ordinal);
     }
 }

@@ -27,6 +27,12 @@ public sealed class FakeTurnStore : ITurnStore
 
     public bool CheckpointLeaseLost { get; set; }
 
+    /// <summary>Called with the number of the checkpoint write (1-based); an exception returned is thrown by that write.</summary>
+    public Func<int, Exception?>? CheckpointThrows { get; set; }
+
+    /// <summary>Called with the number of the cancel-flag read (1-based); an exception returned is thrown by that read.</summary>
+    public Func<int, Exception?>? CancelPollThrows { get; set; }
+
     public List<(int Turn, TurnLease Lease)> Claims { get; } = [];
 
     public List<Checkpoint> Checkpoints { get; } = [];
@@ -52,22 +58,25 @@ public sealed class FakeTurnStore : ITurnStore
 
     public Task<bool> CheckpointAsync(string conversationId, string messageId, Checkpoint checkpoint, TurnLease lease, CancellationToken cancellationToken)
     {
+        int number;
         lock (_gate)
         {
             Checkpoints.Add(checkpoint);
+            number = Checkpoints.Count;
         }
 
-        return Task.FromResult(!CheckpointLeaseLost);
+        return CheckpointThrows?.Invoke(number) is { } ex ? Task.FromException<bool>(ex) : Task.FromResult(!CheckpointLeaseLost);
     }
 
     public Task<bool> IsCancelRequestedAsync(string conversationId, string messageId, CancellationToken cancellationToken)
     {
+        int number;
         lock (_gate)
         {
-            CancelPolls++;
+            number = ++CancelPolls;
         }
 
-        return Task.FromResult(_cancelRequested);
+        return CancelPollThrows?.Invoke(number) is { } ex ? Task.FromException<bool>(ex) : Task.FromResult(_cancelRequested);
     }
 
     public Task<bool> FinishAsync(string conversationId, string messageId, TurnOutcome outcome, TurnLease lease, CancellationToken cancellationToken)

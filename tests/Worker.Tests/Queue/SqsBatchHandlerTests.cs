@@ -115,4 +115,43 @@ public sealed class SqsBatchHandlerTests
 
         await Assert.ThrowsAsync<InvalidDataException>(() => Handler(h).HandleAsync(invocation, CancellationToken.None));
     }
+
+    [Fact]
+    public async Task ARecordStuckAtTheEnd_IsReportedForRetry_BeforeTheInvocationDeadline_ManualClock()
+    {
+        var options = new AppSyncChat.Worker.Configuration.TurnOptions { DeadlineMargin = TimeSpan.FromSeconds(3), ResponseMargin = TimeSpan.FromSeconds(1), BetweenBytesTimeout = TimeSpan.FromMinutes(5) };
+        var h = new TurnHarness(new FakeChatClient([Text("Long"), Hang()]), options);
+        h.Deadline = h.Time.GetUtcNow() + TimeSpan.FromSeconds(10);
+        using var invocation = new CancellationTokenSource(TimeSpan.FromSeconds(10), h.Time); // as the Lambda loop's token: fires at the deadline
+        var handling = Task.Run(() => Handler(h).HandleAsync(new SqsEvent([Record("m-stuck", Body())]), h.Deadline, "inv-1", invocation.Token));
+        await h.TextDeliveredAsync("Long");
+        h.Publisher.Hold(); // the channel stops answering: the end of the turn cannot publish
+
+        await h.Time.AdvanceUntilAsync(() => handling.IsCompleted, TimeSpan.FromMilliseconds(50));
+        var response = await handling;
+
+        Assert.True(h.Time.GetUtcNow() <= h.Deadline - options.ResponseMargin + TimeSpan.FromMilliseconds(50), $"answered at {h.Time.GetUtcNow():O}, deadline {h.Deadline:O}");
+        Assert.Equal(["m-stuck"], response.BatchItemFailures.Select(f => f.ItemIdentifier));
+    }
+
+    [Fact]
+    public async Task ARecordStuckAtTheEnd_IsReportedForRetry_BeforeTheInvocationDeadline_RealClock()
+    {
+        var options = new AppSyncChat.Worker.Configuration.TurnOptions { DeadlineMargin = TimeSpan.FromSeconds(3), ResponseMargin = TimeSpan.FromSeconds(1.5), BetweenBytesTimeout = TimeSpan.FromMinutes(5) };
+        var log = new TestLogger();
+        var stuckStore = new FakeTurnStore(FakeTurnStore.User("u1", "Hi"));
+        var stuckEvents = new FakeEventsPublisher();
+        var stuck = new AppSyncChat.Worker.Turns.TurnProcessor(new FakeChatClient([Text("Long"), Hang()]), stuckStore, stuckEvents, AppSyncChat.Worker.Tools.ToolRegistry.CreateDefault(TimeProvider.System), new AppSyncChat.Worker.Turns.ModelErrorClassifier(), options, "m", "w1", TimeProvider.System, log);
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(5);
+        using var invocation = new CancellationTokenSource(deadline - DateTimeOffset.UtcNow);
+        var handling = Task.Run(() => new SqsBatchHandler(stuck, log).HandleAsync(new SqsEvent([Record("m-stuck", Body())]), deadline, "inv-1", invocation.Token));
+        await Eventually.TrueAsync(() => stuckEvents.DeliveredSnapshot().OfType<Contracts.Streaming.TextDelta>().Any(), "the first text");
+        stuckEvents.Hold();
+
+        var response = await handling.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(DateTimeOffset.UtcNow < deadline, $"answered {(DateTimeOffset.UtcNow - deadline).TotalMilliseconds:0} ms after the deadline");
+        Assert.False(invocation.IsCancellationRequested);
+        Assert.Equal(["m-stuck"], response.BatchItemFailures.Select(f => f.ItemIdentifier));
+    }
 }

@@ -172,4 +172,38 @@ public sealed class ToolLoopTests
             return "never";
         }
     }
+
+    [Fact]
+    public async Task Throttling_OnTheModelCallAfterAToolRound_IsRetried_BecauseThatCallHadNoTextYet()
+    {
+        var throttled = new HttpRequestException("slow down", null, System.Net.HttpStatusCode.TooManyRequests);
+        var h = new TurnHarness(new FakeChatClient(
+            [Text("Let me work that out."), Call("call-1", "calculate", Args("""{"expression":"2*(3+4)"}""")), Finish(ChatFinishReason.ToolCalls)],
+            [Throw(throttled)],
+            [Text(" It is 14."), Finish(ChatFinishReason.Stop)]));
+
+        var result = await h.RunWithClockAsync(step: TimeSpan.FromMilliseconds(25));
+
+        Assert.Equal(MessageStatus.Completed, result.Status);
+        Assert.Equal(3, h.Chat.Calls);
+        Assert.Equal("Let me work that out. It is 14.", h.Store.Outcome!.Text);
+        Assert.Equal(h.Store.Outcome.Text, Viewer.Replay(h.Events).Text);
+        Assert.Contains(h.Log.Lines, l => l.Message.Contains("retrying", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Throttling_AfterTextOfTheSameCall_IsNotRetried_EvenAfterAToolRound()
+    {
+        var throttled = new HttpRequestException("slow down", null, System.Net.HttpStatusCode.TooManyRequests);
+        var h = new TurnHarness(new FakeChatClient(
+            [Call("call-1", "calculate", Args("""{"expression":"1+1"}""")), Finish(ChatFinishReason.ToolCalls)],
+            [Text("It is"), Throw(throttled)],
+            [Text("must not be called")]));
+
+        var result = await h.RunWithClockAsync(step: TimeSpan.FromMilliseconds(25));
+
+        Assert.Equal(MessageStatus.Interrupted, result.Status);
+        Assert.Equal(2, h.Chat.Calls);
+        Assert.Equal("It is", h.Store.Outcome!.Text);
+    }
 }

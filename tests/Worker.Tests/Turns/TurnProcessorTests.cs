@@ -7,6 +7,7 @@ using AppSyncChat.Worker.Configuration;
 using AppSyncChat.Worker.Tests.Fakes;
 using AppSyncChat.Worker.Turns;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
 using static AppSyncChat.Worker.Tests.Fakes.ModelStep;
 
 namespace AppSyncChat.Worker.Tests.Turns;
@@ -84,6 +85,47 @@ public sealed class TurnProcessorTests
         Assert.Equal("Hello", h.Store.Outcome!.Text);
         var cancelled = Assert.IsType<TurnCancelled>(Viewer.Replay(h.Events).Terminal);
         Assert.Equal(5, cancelled.Length);
+    }
+
+    [Fact]
+    public async Task CancelPollAndCheckpointFailures_AreWarnings_EscalateWhenConsecutive_AndTheFinalLineCountsThem()
+    {
+        var gate = new TaskCompletionSource();
+        var h = new TurnHarness(new FakeChatClient([Text("Partial"), Wait(gate), Text(" answer."), Finish(ChatFinishReason.Stop)]));
+        // The read right after the claim works; every poll after it fails, and so does every checkpoint.
+        h.Store.CancelPollThrows = n => n > 1 ? new IOException("store unreachable") : null;
+        h.Store.CheckpointThrows = _ => new IOException("store unreachable");
+        var run = h.StartAsync();
+        await h.TextDeliveredAsync("Partial");
+
+        await h.Time.AdvanceUntilAsync(() => h.Store.CancelPolls >= 9 && h.Store.CheckpointsSnapshot().Count >= 4, TimeSpan.FromMilliseconds(50));
+        gate.SetResult();
+        var result = await h.RunWithClockAsync(run);
+
+        Assert.Equal(MessageStatus.Completed, result.Status);
+        var lines = h.Log.Lines;
+        Assert.Contains(lines, l => l.Level == LogLevel.Warning && l.Message.Contains("cancel flag", StringComparison.Ordinal) && l.Message.Contains("1 in a row", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Level == LogLevel.Warning && l.Message.StartsWith("Checkpoint failed", StringComparison.Ordinal) && l.Message.Contains("1 in a row", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Level == LogLevel.Error && l.Message.Contains("stopGeneration cannot be seen", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Level == LogLevel.Error && l.Message.Contains("late joiners", StringComparison.Ordinal));
+        var final = Assert.Single(lines, l => l.Message.StartsWith("Turn ended", StringComparison.Ordinal));
+        Assert.Equal(LogLevel.Warning, final.Level);
+        var polls = h.Store.CancelPolls - 1;
+        var checkpoints = h.Store.CheckpointsSnapshot().Count;
+        Assert.Contains($"{checkpoints} checkpoint failures", final.Message, StringComparison.Ordinal);
+        Assert.Contains($"{polls} cancel-poll failures", final.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AHealthyTurn_EndsWithAnInformationLine_CountingNoFailures()
+    {
+        var h = new TurnHarness(new FakeChatClient([Text("Fine."), Finish(ChatFinishReason.Stop)]));
+
+        await h.RunAsync();
+
+        var final = Assert.Single(h.Log.Lines, l => l.Message.StartsWith("Turn ended", StringComparison.Ordinal));
+        Assert.Equal(LogLevel.Information, final.Level);
+        Assert.Contains("0 checkpoint failures, 0 cancel-poll failures", final.Message, StringComparison.Ordinal);
     }
 
     [Fact]
