@@ -221,35 +221,30 @@ internal static class Items
 
     public static Dictionary<string, AttributeValue> ToItem(TurnRequestRecord record, long expiresAtSeconds)
     {
-        var item = RequestKey(record.OwnerId, record.ClientRequestId);
-        item[TableNames.Entity] = S(TableNames.RequestEntity);
-        item[TableNames.OwnerId] = S(record.OwnerId);
-        item[TableNames.ClientRequestId] = S(record.ClientRequestId);
-        item[TableNames.Operation] = S(record.Operation);
-        item[TableNames.Fingerprint] = S(record.Fingerprint);
-        item[TableNames.State] = S(record.State);
-        item[TableNames.ConversationId] = S(record.ConversationId);
-        item[TableNames.CreatesConversation] = B(record.CreatesConversation);
+        var item = RequestItem(record.OwnerId, record.ClientRequestId, record.Operation, record.Fingerprint, record.State, record.ConversationId, record.CreatesConversation, record.CreatedAt, expiresAtSeconds);
         item[TableNames.UserMessageId] = S(record.UserMessageId);
         item[TableNames.AssistantMessageId] = S(record.AssistantMessageId);
         item[TableNames.Turn] = N(record.Turn);
-        item[TableNames.CreatedAt] = Time(record.CreatedAt);
-        item[TableNames.ExpiresAt] = N(expiresAtSeconds);
         return item;
     }
 
-    public static Dictionary<string, AttributeValue> ToItem(ConversationRequestRecord record, long expiresAtSeconds)
+    public static Dictionary<string, AttributeValue> ToItem(ConversationRequestRecord record, long expiresAtSeconds) =>
+        RequestItem(record.OwnerId, record.ClientRequestId, record.Operation, record.Fingerprint, record.State, record.ConversationId, createsConversation: true, record.CreatedAt, expiresAtSeconds);
+
+    /// <summary>The attributes every idempotency record has, whatever its operation.</summary>
+    private static Dictionary<string, AttributeValue> RequestItem(
+        string ownerId, string clientRequestId, string operation, string fingerprint, string state, string conversationId, bool createsConversation, DateTimeOffset createdAt, long expiresAtSeconds)
     {
-        var item = RequestKey(record.OwnerId, record.ClientRequestId);
+        var item = RequestKey(ownerId, clientRequestId);
         item[TableNames.Entity] = S(TableNames.RequestEntity);
-        item[TableNames.OwnerId] = S(record.OwnerId);
-        item[TableNames.ClientRequestId] = S(record.ClientRequestId);
-        item[TableNames.Operation] = S(record.Operation);
-        item[TableNames.Fingerprint] = S(record.Fingerprint);
-        item[TableNames.State] = S(record.State);
-        item[TableNames.ConversationId] = S(record.ConversationId);
-        item[TableNames.CreatesConversation] = B(true);
-        item[TableNames.CreatedAt] = Time(record.CreatedAt);
+        item[TableNames.OwnerId] = S(ownerId);
+        item[TableNames.ClientRequestId] = S(clientRequestId);
+        item[TableNames.Operation] = S(operation);
+        item[TableNames.Fingerprint] = S(fingerprint);
+        item[TableNames.State] = S(state);
+        item[TableNames.ConversationId] = S(conversationId);
+        item[TableNames.CreatesConversation] = B(createsConversation);
+        item[TableNames.CreatedAt] = Time(createdAt);
         item[TableNames.ExpiresAt] = N(expiresAtSeconds);
         return item;
     }
