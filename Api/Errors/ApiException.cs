@@ -4,7 +4,7 @@ namespace AppSyncChat.Api.Errors;
 /// The Api's error family. Each concrete type's <em>class name</em> is the GraphQL <c>errorType</c>: the
 /// Lambda runtime loop reports a thrown exception as a function error whose <c>errorType</c> is the
 /// exception's type name, and AppSync shows that as the GraphQL error's <c>errorType</c> with the
-/// message as <c>message</c> (aws-protocols.md §7.1; the exact AppSync mapping is UNCONFIRMED — the
+/// message as <c>message</c> (docs/aws-protocols.md §7.1; the exact AppSync mapping is UNCONFIRMED — the
 /// Local GraphQL endpoint does exactly this). Built only through <see cref="ApiErrors"/>.
 /// </summary>
 public abstract class ApiException : Exception

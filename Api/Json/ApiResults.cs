@@ -50,7 +50,7 @@ public sealed record ConversationPageResult(IReadOnlyList<ConversationSummaryRes
 
 public sealed record ConversationSummaryResult(string ConversationId, string? Title, string CreatedAt, string UpdatedAt, string? LastMessagePreview);
 
-/// <summary>One item of a BatchInvoke response (aws-protocols.md §7.1; the per-item error shape is UNCONFIRMED).</summary>
+/// <summary>One item of a BatchInvoke response (docs/aws-protocols.md §7.1; the per-item error shape is UNCONFIRMED).</summary>
 public sealed record BatchItemResult
 {
     public System.Text.Json.JsonElement? Data { get; init; }

@@ -49,7 +49,7 @@ public sealed partial class ApiResolver(TurnStarter turns, TurnStopper stopper, 
 
     /// <summary>
     /// BatchInvoke (a resolver with maxBatchSize): an array of events in, an array of
-    /// <c>{data, errorType, errorMessage}</c> out, same length and order (per-item shape UNCONFIRMED, §7.1).
+    /// <c>{data, errorType, errorMessage}</c> out, same length and order (per-item shape UNCONFIRMED, docs/aws-protocols.md §7.1).
     /// </summary>
     private async Task<ReadOnlyMemory<byte>> HandleBatchAsync(JsonElement events, LambdaInvocation invocation, CancellationToken cancellationToken)
     {

@@ -5,7 +5,7 @@ using AppSyncChat.Conversations.Model;
 namespace AppSyncChat.Api.Resolver;
 
 /// <summary>
-/// Who owns a conversation, from the resolver event's <c>identity</c> (aws-protocols.md §7.1). The
+/// Who owns a conversation, from the resolver event's <c>identity</c> (docs/aws-protocols.md §7.1). The
 /// prefixes keep the kinds apart, so a Cognito <c>sub</c> can never equal an IAM principal.
 /// </summary>
 public static class Owners

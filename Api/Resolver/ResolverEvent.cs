@@ -4,7 +4,7 @@ using AppSyncChat.Api.Errors;
 namespace AppSyncChat.Api.Resolver;
 
 /// <summary>
-/// The parts of AppSync's direct Lambda resolver event the Api uses (aws-protocols.md §7.1):
+/// The parts of AppSync's direct Lambda resolver event the Api uses (docs/aws-protocols.md §7.1):
 /// <c>info.fieldName</c>/<c>parentTypeName</c>, <c>arguments</c>, <c>identity</c> and
 /// <c>request.headers</c>. Elements point into the event's <see cref="JsonDocument"/>, which the caller owns.
 /// </summary>

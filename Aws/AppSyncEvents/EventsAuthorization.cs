@@ -6,7 +6,7 @@ using Amazon.Runtime.Signing;
 namespace AppSyncChat.Aws.AppSyncEvents;
 
 /// <summary>
-/// How a client proves itself to AppSync Events (aws-protocols.md §1.4): an API key, IAM (SigV4, service
+/// How a client proves itself to AppSync Events (docs/aws-protocols.md §1.4): an API key, IAM (SigV4, service
 /// <c>appsync</c>), or a bearer token (Cognito user pools, OIDC, Lambda authorizer). One instance serves the
 /// HTTP publisher (as HTTP headers) and the WebSocket client (as the JSON authorization object).
 /// </summary>

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace AppSyncChat.Aws.AppSyncEvents;
 
 /// <summary>
-/// Client-side checks of channel paths, operation ids and events (aws-protocols.md §1.6, §1.7), so a bad
+/// Client-side checks of channel paths, operation ids and events (docs/aws-protocols.md §1.6, §1.7), so a bad
 /// call fails with a clear typed error before anything is sent.
 /// </summary>
 public static partial class EventsChannelRules

@@ -37,9 +37,10 @@ public sealed record EventsHttpPublisherOptions
 /// <see cref="IEventsPublisher"/> over AppSync Events HTTP publish (<c>POST /event</c>). Checks the channel
 /// and the 5-event and 240 KB limits before sending; retries HTTP 429, 5xx, transport errors and attempt
 /// timeouts with jittered exponential backoff (bounded by <see cref="EventsHttpPublisherOptions.MaxAttempts"/>),
-/// and returns only when the publish is settled, so awaiting callers never see reordering. A retried
-/// request whose first attempt did reach the service may deliver its events twice (at-least-once):
-/// subscribers deduplicate by the stream contract's <c>seq</c>/<c>offset</c>.
+/// and returns only when the publish is settled, so a caller that awaits each call has one request in
+/// flight at a time. A retried request whose first attempt did reach the service may deliver its events
+/// twice (at-least-once), and per-event failures (<c>failed[]</c>) are returned, not retried: subscribers
+/// deduplicate and order by the stream contract's <c>turn</c>/<c>seq</c>.
 /// </summary>
 public sealed class EventsHttpPublisher : IEventsPublisher, IDisposable
 {

@@ -4,7 +4,7 @@ using System.Text;
 namespace AppSyncChat.Aws.AppSyncEvents;
 
 /// <summary>
-/// The byte strings signed for IAM on the WebSocket (aws-protocols.md §1.4): <c>{}</c> for connect,
+/// The byte strings signed for IAM on the WebSocket (docs/aws-protocols.md §1.4): <c>{}</c> for connect,
 /// <c>{"channel":…}</c> for subscribe and <c>{"channel":…,"events":[…]}</c> for publish, written exactly as
 /// the official JavaScript client's <c>JSON.stringify</c> writes them (compact, that key order, no
 /// <c>\/</c> escaping, non-ASCII left as is). The service rebuilds this string to check the signature;

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace AppSyncChat.Aws.AppSyncEvents;
 
 /// <summary>
-/// AppSync Events WebSocket client (aws-protocols.md §1.3): connects with the <c>aws-appsync-event-ws</c> and
+/// AppSync Events WebSocket client (docs/aws-protocols.md §1.3): connects with the <c>aws-appsync-event-ws</c> and
 /// <c>header-…</c> subprotocols, runs <c>connection_init</c>/<c>connection_ack</c>, watches keep-alives (any
 /// inbound message resets the watchdog; when it fires the socket is closed and replaced), subscribes,
 /// unsubscribes and publishes with their replies, and on any loss reconnects with jittered exponential

@@ -1,6 +1,6 @@
 namespace AppSyncChat.Aws.AppSyncEvents;
 
-/// <summary>Every wire name of the AppSync Events protocol used by the clients, in one place (aws-protocols.md §1).</summary>
+/// <summary>Every wire name of the AppSync Events protocol used by the clients, in one place (docs/aws-protocols.md §1).</summary>
 public static class EventsWireNames
 {
     /// <summary>Path of the HTTP publish endpoint.</summary>
@@ -75,7 +75,7 @@ public static class EventsWireNames
         public const string RetryAfter = "Retry-After";
     }
 
-    /// <summary>The constant headers of AppSync's IAM recipe for WebSocket connect/subscribe/publish (§1.4).</summary>
+    /// <summary>The constant headers of AppSync's IAM recipe for WebSocket connect/subscribe/publish (docs/aws-protocols.md §1.4).</summary>
     public static class IamRecipe
     {
         public const string Accept = "application/json, text/javascript";
@@ -98,7 +98,7 @@ public static class EventsWireNames
         public const string UnknownOperation = "UnknownOperationError";
     }
 
-    /// <summary>Limits documented for the service (§1.7).</summary>
+    /// <summary>Limits documented for the service (docs/aws-protocols.md §1.7).</summary>
     public static class Limits
     {
         public const int MaxEventsPerPublish = 5;

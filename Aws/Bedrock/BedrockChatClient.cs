@@ -99,7 +99,7 @@ public sealed class BedrockChatClient : IChatClient
                     break;
                 case ContentBlockDeltaEvent { Delta: { } delta } blockDelta:
                     // Text deltas need no contentBlockStart: the service often sends none for text blocks
-                    // (aws-protocols.md §2.4, UNCONFIRMED), so blocks are keyed by index and text is emitted as it comes.
+                    // (docs/aws-protocols.md §2.4, UNCONFIRMED), so blocks are keyed by index and text is emitted as it comes.
                     if (delta.Text is { } text)
                     {
                         update = NewUpdate([new TextContent(text)]);

@@ -16,7 +16,7 @@ public static class BedrockErrors
         BedrockWireNames.ModelNotReadyException or
         BedrockWireNames.InternalServerException;
 
-    /// <summary>The HTTP status a modeled error carries (aws-protocols.md §2.4–2.5).</summary>
+    /// <summary>The HTTP status a modeled error carries (docs/aws-protocols.md §2.4–2.5).</summary>
     public static int StatusFor(string errorCode) => errorCode switch
     {
         BedrockWireNames.ValidationException => 400,

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace AppSyncChat.Aws.Bedrock;
 
-// The restJson1 shapes of Converse / ConverseStream (aws-protocols.md §2.2–2.4). Unions are objects with
+// The restJson1 shapes of Converse / ConverseStream (docs/aws-protocols.md §2.2–2.4). Unions are objects with
 // exactly one non-null member. Unknown members are ignored when reading (System.Text.Json's default).
 
 /// <summary>The body of <c>POST /model/{modelId}/converse</c> and <c>/converse-stream</c>.</summary>

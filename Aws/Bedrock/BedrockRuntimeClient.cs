@@ -103,7 +103,7 @@ public sealed class BedrockRuntimeClient : IDisposable
             Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(request, BedrockJsonContext.Default.ConverseRequest)),
         };
         message.Content.Headers.ContentType = new MediaTypeHeaderValue(BedrockWireNames.JsonContentType);
-        // The model does not specify Accept for streams; the event-stream type is safe (aws-protocols.md §2.1, UNCONFIRMED whether required).
+        // The model does not specify Accept for streams; the event-stream type is safe (docs/aws-protocols.md §2.1, UNCONFIRMED whether required).
         message.Headers.Accept.ParseAdd(stream ? EventStream.EventStreamHeaders.StreamContentType : BedrockWireNames.JsonContentType);
 
         HttpResponseMessage response;

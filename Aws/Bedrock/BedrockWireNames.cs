@@ -1,6 +1,6 @@
 namespace AppSyncChat.Aws.Bedrock;
 
-/// <summary>Every wire name the Bedrock Runtime client and its emulator use (aws-protocols.md §2).</summary>
+/// <summary>Every wire name the Bedrock Runtime client and its emulator use (docs/aws-protocols.md §2).</summary>
 public static class BedrockWireNames
 {
     /// <summary>SigV4 signing name (not <c>bedrock-runtime</c>).</summary>

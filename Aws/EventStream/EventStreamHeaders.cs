@@ -1,6 +1,6 @@
 namespace AppSyncChat.Aws.EventStream;
 
-/// <summary>Wire names of the AWS event-stream semantic headers (aws-protocols.md §3.4).</summary>
+/// <summary>Wire names of the AWS event-stream semantic headers (docs/aws-protocols.md §3.4).</summary>
 public static class EventStreamHeaders
 {
     public const string MessageType = ":message-type";

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 
 namespace AppSyncChat.Local.AppSyncEvents;
 
-/// <summary>Channel path rules of the service (aws-protocols.md §1.6), implemented independently of the client.</summary>
+/// <summary>Channel path rules of the service (docs/aws-protocols.md §1.6), implemented independently of the client.</summary>
 internal static partial class EmulatorChannels
 {
     [GeneratedRegex(@"^/?[A-Za-z0-9](?:[A-Za-z0-9-]{0,48}[A-Za-z0-9])?(?:/[A-Za-z0-9](?:[A-Za-z0-9-]{0,48}[A-Za-z0-9])?){0,4}/?$", RegexOptions.CultureInvariant)]

@@ -8,7 +8,7 @@ using AppSyncChat.Aws.AppSyncEvents;
 namespace AppSyncChat.Local.AppSyncEvents;
 
 /// <summary>
-/// Frame writers of the emulator (server side of aws-protocols.md §1). Wire names and limits are the
+/// Frame writers of the emulator (server side of docs/aws-protocols.md §1). Wire names and limits are the
 /// protocol's, shared with our clients in <see cref="EventsWireNames"/>; the official Amplify client
 /// checks them independently in the conformance tests.
 /// </summary>

@@ -138,7 +138,7 @@ internal sealed class ConverseHandler(BedrockEmulatorOptions options, RequestLog
             }
 
             await schedule.WaitForTextTokenAsync(i, cancellationToken);
-            // Text blocks start without contentBlockStart, as the service often does (aws-protocols.md §2.4, UNCONFIRMED).
+            // Text blocks start without contentBlockStart, as the service often does (docs/aws-protocols.md §2.4, UNCONFIRMED).
             await SendAsync(BedrockWireNames.ContentBlockDelta, Json(new ContentBlockDeltaEvent(0, new ContentBlockDelta { Text = plan.TextTokens[i] }), BedrockJsonContext.Default.ContentBlockDeltaEvent));
             record.Token(plan.TextTokens[i], Time.GetUtcNow());
             outputTokens++;

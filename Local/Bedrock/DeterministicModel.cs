@@ -14,7 +14,7 @@ internal sealed record ModelPlan(IReadOnlyList<string> TextTokens, PlannedToolUs
 
 /// <summary>
 /// The emulator's model: deterministic (the same request gives the same answer), readable English
-/// built from the prompt's own words, with the agreed tool behaviour (BRIEF.md).
+/// built from the prompt's own words, with the tool behaviour described in Local/Bedrock/README.md ("Tools").
 /// </summary>
 internal static partial class DeterministicModel
 {

@@ -22,7 +22,7 @@ public enum EmulatorFault
 }
 
 /// <summary>
-/// The per-request <c>[[key=value]]</c> directives found in the last user message text (BRIEF.md):
+/// The per-request <c>[[key=value]]</c> directives found in the last user message text (Local/Bedrock/README.md):
 /// <c>ttft</c>, <c>rate</c>, <c>tokens</c>, <c>fault</c>, <c>at</c>, <c>stall</c>, <c>tool</c>.
 /// </summary>
 public sealed partial record EmulatorDirectives

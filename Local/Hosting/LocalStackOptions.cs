@@ -122,7 +122,7 @@ public sealed record LocalModelOptions
     };
 }
 
-/// <summary>The team's agreed local values (BRIEF "Agreed cross-area facts").</summary>
+/// <summary>The fixed local values every part of the Local stack and the tests share (ports, names, keys).</summary>
 public static class LocalDefaults
 {
     public const string Region = "us-east-1";

@@ -4,7 +4,7 @@ namespace AppSyncChat.Local.Signing;
 
 /// <summary>
 /// SigV4 step 1: the canonical request, rebuilt on the server side from the wire form of the request
-/// (aws-protocols.md §8.1). Non-S3 rules: the raw path is URI-encoded a second time (<c>%3A</c> →
+/// (docs/aws-protocols.md §8.1). Non-S3 rules: the raw path is URI-encoded a second time (<c>%3A</c> →
 /// <c>%253A</c>), after dot-segment removal.
 /// </summary>
 internal static class SigV4CanonicalRequest

@@ -3,10 +3,10 @@ namespace AppSyncChat.Local.Signing;
 /// <summary>What a local emulator accepts: its credentials, signing region and service, and the clock.</summary>
 public sealed record SigV4VerifierOptions
 {
-    /// <summary>The local access key agreed for the whole stack (BRIEF: never a real AWS key).</summary>
+    /// <summary>The local access key of the whole stack (deliberately not the form of a real AWS key).</summary>
     public const string LocalAccessKeyId = "AKIDLOCALAPPSYNCCHAT";
 
-    /// <summary>The local secret key agreed for the whole stack.</summary>
+    /// <summary>The local secret key of the whole stack.</summary>
     public const string LocalSecretAccessKey = "local-secret-key-not-for-aws";
 
     /// <summary>The local region agreed for the whole stack.</summary>

@@ -33,12 +33,16 @@ public sealed class PublishStats
 }
 
 /// <summary>
-/// Sends one ordered batch (at most 5 events) to a channel and settles it: events the service reports in
-/// <c>failed[]</c> are sent again — only those, in their original order, a bounded number of times —
-/// before the call returns, so a caller that awaits each batch never reorders or duplicates. Transport
-/// errors and 5xx are retried inside <see cref="IEventsPublisher"/>; when it finally gives up, the events
-/// are dropped and counted (viewers see a <c>seq</c> gap and re-fetch the snapshot; the stored text is
-/// unaffected), because a turn must not die for a viewer-side channel outage.
+/// Sends one batch (at most 5 events, in seq order) to a channel and settles it before returning: events the
+/// service reports in <c>failed[]</c> are sent again — only those, in their original order, at most
+/// <c>maxRepublishAttempts</c> times; transport errors, 429 and 5xx are retried inside
+/// <see cref="IEventsPublisher"/>. A caller that awaits each batch therefore never lets a later batch
+/// overtake an earlier one, but what viewers receive is neither ordered nor exactly once: a re-sent event
+/// reaches them after the accepted events of its batch (out of seq order, within those ≤ 5 events); a
+/// retried request whose earlier attempt did reach the service delivers its events twice; and events still
+/// failing when the retries give up are dropped and counted (a <c>seq</c> gap), because a turn must not die
+/// for a viewer-side channel outage. Viewers order and deduplicate by (turn, seq) and re-fetch the snapshot on
+/// a gap (docs/catch-up.md); the stored text is unaffected.
 /// </summary>
 internal sealed partial class EventBatchPublisher(
     IEventsPublisher inner,

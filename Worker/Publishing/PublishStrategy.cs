@@ -4,9 +4,9 @@ using AppSyncChat.Contracts.Streaming;
 namespace AppSyncChat.Worker.Publishing;
 
 /// <summary>
-/// How text reaches the channel. <see cref="Coalesced"/> is AppSyncChat's; the others reproduce the
-/// systems in PRIOR-ART.md honestly, so the benchmark compares like with like (setting
-/// <c>APPSYNCCHAT_PUBLISH_STRATEGY</c>).
+/// How text reaches the channel. <see cref="Coalesced"/> is AppSyncChat's; the others reproduce how other
+/// systems publish (the "models" column of Worker/README.md's strategy table) faithfully, so the benchmark
+/// compares like with like (setting <c>APPSYNCCHAT_PUBLISH_STRATEGY</c>).
 /// </summary>
 public enum PublishStrategy
 {

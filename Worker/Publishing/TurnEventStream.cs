@@ -17,7 +17,8 @@ public sealed record TurnIdentity(string ConversationId, string MessageId, int T
 /// once; later text waits until <see cref="PublishPolicy.Window"/> has passed since its first
 /// character, or <see cref="PublishPolicy.MaxChars"/> characters are pending, or a non-text event
 /// arrives. While a publish is in flight text keeps merging, so a slow channel gets fewer, bigger
-/// publishes (back-pressure) and order is never lost. Text is materialized into events only when it is
+/// publishes (back-pressure); events leave in seq order, one publish at a time (viewers may still receive
+/// them out of order or twice: see <see cref="EventBatchPublisher"/>). Text is materialized into events only when it is
 /// about to be published, which is what makes the merging free: appending a token is one
 /// <see cref="StringBuilder.Append(string)"/> into a reused buffer, with no per-token event, task or timer.
 /// </para>

@@ -19,7 +19,7 @@ public abstract class ResolverTestBase(DynaliteFixture dynalite) : StoreTestBase
 {
     public const string QueueUrl = "http://127.0.0.1:4040/000000000000/turns";
 
-    /// <summary>Identities as AppSync sends them (§7.1): API key (null), Cognito user pools, IAM.</summary>
+    /// <summary>Identities as AppSync sends them (docs/aws-protocols.md §7.1): API key (null), Cognito user pools, IAM.</summary>
     public const string ApiKey = "null";
     public const string Alice = """{"sub":"alice-sub","issuer":"https://cognito-idp.us-east-1.amazonaws.com/pool","username":"alice","claims":{"sub":"alice-sub"},"sourceIp":["127.0.0.1"],"defaultAuthStrategy":"ALLOW","groups":null}""";
     public const string Bob = """{"sub":"bob-sub","issuer":"https://cognito-idp.us-east-1.amazonaws.com/pool","username":"bob","claims":{"sub":"bob-sub"},"sourceIp":["127.0.0.1"],"defaultAuthStrategy":"ALLOW","groups":null}""";

@@ -6,7 +6,7 @@ namespace AppSyncChat.Aws.Tests.EventStream;
 
 public sealed class EventStreamReaderTests
 {
-    // aws-protocols.md §3.5 (botocore's empty-message vector and the Bedrock messageStart frame).
+    // docs/aws-protocols.md §3.5 (botocore's empty-message vector and the Bedrock messageStart frame).
     private static readonly byte[] EmptyMessage = Convert.FromHexString("000000100000000005c248eb7d98c8ff");
     private static readonly byte[] MessageStart = Convert.FromHexString(
         "000000760000005296d5fade0d3a6d6573736167652d747970650700056576656e740b3a6576656e742d7479706507000c6d65737361676553746172740d3a636f6e74656e742d747970650700106170706c69636174696f6e2f6a736f6e7b22726f6c65223a22617373697374616e74227d1cc6be18");

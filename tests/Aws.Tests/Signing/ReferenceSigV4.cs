@@ -5,7 +5,7 @@ using System.Text;
 namespace AppSyncChat.Aws.Tests.Signing;
 
 /// <summary>
-/// A deliberately independent SigV4 implementation (aws-protocols.md §8.1, System.Security.Cryptography only),
+/// A deliberately independent SigV4 implementation (docs/aws-protocols.md §8.1, System.Security.Cryptography only),
 /// itself checked against the published AWS vectors, used as the oracle for AWSSDK.Core's signer.
 /// </summary>
 internal static class ReferenceSigV4

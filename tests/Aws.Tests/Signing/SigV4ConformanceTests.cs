@@ -8,7 +8,7 @@ namespace AppSyncChat.Aws.Tests.Signing;
 
 /// <summary>
 /// SigV4 as our clients use it (AWSSDK.Core) against the published AWS test-suite vectors
-/// (aws-c-auth v4 suite; aws-protocols.md §8.2) and against the request shapes this project sends.
+/// (aws-c-auth v4 suite; docs/aws-protocols.md §8.2) and against the request shapes this project sends.
 /// </summary>
 public sealed class SigV4ConformanceTests
 {
@@ -90,7 +90,7 @@ public sealed class SigV4ConformanceTests
     [Fact]
     public void AwsSigV4SignerSign_AppSyncEventsIamPublish_ProducesDocumentedHeaderSetForFixedClock()
     {
-        // aws-protocols.md §1.4: the IAM header set of an Events publish, service "appsync".
+        // docs/aws-protocols.md §1.4: the IAM header set of an Events publish, service "appsync".
         const string host = "abcdefghijklmnopqrstuvwxyz.appsync-api.us-east-1.amazonaws.com";
         const string body = "{\"channel\":\"/chat/c-1\",\"events\":[\"{\\\"type\\\":\\\"text.delta\\\"}\"]}";
         var signedAt = new DateTime(2025, 3, 13, 9, 30, 0, DateTimeKind.Utc);

@@ -148,7 +148,7 @@ internal sealed class WorkerTestBed : IDisposable
 }
 
 /// <summary>
-/// A viewer that follows ARCHITECTURE.md "Client catch-up": subscribe first and buffer, take the snapshot,
+/// A viewer that follows the catch-up algorithm of docs/catch-up.md: subscribe first and buffer, take the snapshot,
 /// apply events whose (turn, seq) extend it, re-fetch the snapshot on a gap, check length and checksum at
 /// the end. Its text must equal the stored text, character for character.
 /// </summary>

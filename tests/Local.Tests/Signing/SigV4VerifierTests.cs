@@ -9,7 +9,7 @@ namespace AppSyncChat.Local.Tests.Signing;
 
 public sealed class SigV4VerifierTests
 {
-    // The AWS SigV4 test suite's common parameters (aws-protocols.md §8.2).
+    // The AWS SigV4 test suite's common parameters (docs/aws-protocols.md §8.2).
     private const string SuiteAccessKey = "AKIDEXAMPLE";
     private const string SuiteSecret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
     private const string SuiteDate = "20150830T123600Z";

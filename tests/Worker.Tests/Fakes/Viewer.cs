@@ -4,7 +4,7 @@ using AppSyncChat.Contracts.Streaming;
 namespace AppSyncChat.Worker.Tests.Fakes;
 
 /// <summary>
-/// Rebuilds a message from its events the way the client contract says (ARCHITECTURE.md "Client catch-up"),
+/// Rebuilds a message from its events the way the stream contract says (README.md "The stream contract", docs/catch-up.md),
 /// strictly: seq must be gap-free from 0 per turn, text offsets must equal the current length, and the
 /// terminal length and checksum must match. Any violation fails the test.
 /// </summary>

@@ -149,7 +149,7 @@ public sealed class StrategyEventCountTests
     /// The benchmark's chat workload (500 tokens at 80 tokens/s) on the manual clock: how many events each
     /// strategy publishes. A deterministic shape, not a speed claim. With window W the text leaves every W
     /// (plus the immediate first piece), so 100 ms gives 63 text events + turn.started + turn.completed = 66
-    /// (1/7.6 of per-delta's 502) and 110 ms gives 1/8.3 — issue 7's "≤ 1/8" target needs W ≥ 110 ms here.
+    /// (1/7.6 of per-delta's 502) and 110 ms gives 1/8.3 — the benchmark's "≤ 1/8 of per-delta" target (bench/README.md) needs W ≥ 110 ms here.
     /// </summary>
     [Theory]
     [InlineData(100, 66)]

@@ -91,7 +91,7 @@ function modesOf(astNode) {
 
 /**
  * The auth modes a field accepts: its own directives, else its type's, else the API's default mode
- * (field-level directives override type-level ones; aws-protocols.md §7.3, override rules UNCONFIRMED).
+ * (field-level directives override type-level ones; docs/aws-protocols.md §7.3, override rules UNCONFIRMED).
  */
 export function allowedModes(parentType, field, defaultMode) {
   const own = modesOf(field.astNode);

@@ -1,5 +1,5 @@
 // AppSync-style GraphQL errors: { path, data, errorType, errorInfo, locations, message }
-// (aws-protocols.md §7.1; the exact field set is UNCONFIRMED against the live service).
+// (docs/aws-protocols.md §7.1; the exact field set is UNCONFIRMED against the live service).
 import { GraphQLError } from 'graphql';
 
 /** An error a resolver throws; carried to the response by formatAppSyncError. */

@@ -1,4 +1,4 @@
-// AppSync direct Lambda resolver (aws-protocols.md §7.1): each root field is handed to the Api
+// AppSync direct Lambda resolver (docs/aws-protocols.md §7.1): each root field is handed to the Api
 // function as the resolver context object, through the Lambda Invoke API
 // (POST /2015-03-31/functions/{name}/invocations), signed with SigV4 as AppSync's service role would.
 import { Kind, print } from 'graphql';
@@ -102,7 +102,7 @@ export async function invokeLambda(options, event) {
     throw appSyncError(`Lambda:${type}`, message);
   }
   if (response.headers.get('x-amz-function-error')) {
-    // aws-protocols.md §7.1: errorType from the function's error (UNCONFIRMED exact string).
+    // docs/aws-protocols.md §7.1: errorType from the function's error (UNCONFIRMED exact string).
     const errorType = typeof payload?.errorType === 'string' && payload.errorType.length > 0 ? payload.errorType : 'Lambda:Unhandled';
     const message = typeof payload?.errorMessage === 'string' ? payload.errorMessage : 'The Lambda function failed.';
     throw appSyncError(errorType, message);

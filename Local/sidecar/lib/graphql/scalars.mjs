@@ -1,4 +1,4 @@
-// AppSync's built-in scalars (aws-protocols.md §7.2), with the validation AppSync applies on input
+// AppSync's built-in scalars (docs/aws-protocols.md §7.2), with the validation AppSync applies on input
 // (variables and literals) and on output (values a resolver returns). A bad value is a GraphQL error,
 // never silently passed through.
 import { GraphQLError, Kind } from 'graphql';
