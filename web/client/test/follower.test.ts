@@ -8,9 +8,8 @@ import type { ChatUpdate } from '../src/timeline.js';
 import type { Conversation } from '../src/types.js';
 import { emptyAnswerView, reduceAnswer } from '../src/view.js';
 import { AnswerScript, CONVERSATION_ID, PROMPT, USER_MESSAGE_ID } from './support/answer-script.js';
-import { buildAnswer } from './support/chaos.js';
+import { buildAnswer, planPublishes } from './support/chaos.js';
 import { DotnetRandom } from './support/dotnet-random.js';
-import { MAX_EVENTS_PER_PUBLISH, type StreamEvent } from '../src/events.js';
 
 class ManualClock implements Clock {
   t = 1_000_000;
@@ -98,18 +97,9 @@ describe('ConversationFollower: the seeded chaos of the .NET tests, through the 
     const random = new DotnetRandom(seed);
     const answer = buildAnswer(random);
     const h = harness(answer, answer.messageId);
-    const size = random.next(1, MAX_EVENTS_PER_PUBLISH + 1);
-    const publishes: { e: StreamEvent; i: number }[][] = [];
-    answer.events.forEach((e, i) => {
-      if (i % size === 0) publishes.push([]);
-      publishes[publishes.length - 1].push({ e, i });
-    });
-    const joinAt = random.next(0, publishes.length);
+    const { publishes, joinAt, checkpointThrough } = planPublishes(answer, random);
     let published = -1;
-    const checkpoint = () => {
-      const lag = random.next(0, 8);
-      answer.checkpointIndex = Math.max(answer.checkpointIndex, Math.min(published - lag, published));
-    };
+    const checkpoint = () => checkpointThrough(published);
     for (let p = 0; p < joinAt; p++) {
       published = publishes[p][publishes[p].length - 1].i;
       checkpoint();

@@ -77,6 +77,26 @@ export interface ChaosResult {
 }
 
 /**
+ * How a chaos answer is published: its events grouped by a seeded publish size, the publish at which the
+ * viewer joins, and the checkpoint rule (a seeded lag behind the last published event) — the same random
+ * draws, in the same order, as the .NET chaos tests.
+ */
+export function planPublishes(answer: AnswerScript, random: DotnetRandom) {
+  const size = random.next(1, MAX_EVENTS_PER_PUBLISH + 1);
+  const publishes: { e: StreamEvent; i: number }[][] = [];
+  answer.events.forEach((e, i) => {
+    if (i % size === 0) publishes.push([]);
+    publishes[publishes.length - 1].push({ e, i });
+  });
+  const joinAt = random.next(0, publishes.length);
+  const checkpointThrough = (published: number) => {
+    const lag = random.next(0, 8);
+    answer.checkpointIndex = Math.max(answer.checkpointIndex, Math.min(published - lag, published));
+  };
+  return { publishes, joinAt, checkpointThrough };
+}
+
+/**
  * Runs one seed: the same delivery chaos as the .NET test (late join, publishes of up to 5 events in any
  * order, losses, duplicates, replays, reconnects that lose a publish, a lagging checkpoint, takeovers), with
  * a deterministic driver: a snapshot whenever the timeline asks for one or the hole is definite; at the idle
@@ -103,18 +123,9 @@ export function runChaos(seed: number): ChaosResult {
     else if (timeline.holeIsDefinite()) snapshot('Gap');
   };
 
-  const size = random.next(1, MAX_EVENTS_PER_PUBLISH + 1);
-  const publishes: { e: StreamEvent; i: number }[][] = [];
-  answer.events.forEach((e, i) => {
-    if (i % size === 0) publishes.push([]);
-    publishes[publishes.length - 1].push({ e, i });
-  });
-  const joinAt = random.next(0, publishes.length);
+  const { publishes, joinAt, checkpointThrough } = planPublishes(answer, random);
   let published = -1;
-  const checkpoint = () => {
-    const lag = random.next(0, 8);
-    answer.checkpointIndex = Math.max(answer.checkpointIndex, Math.min(published - lag, published));
-  };
+  const checkpoint = () => checkpointThrough(published);
   for (let p = 0; p < joinAt; p++) {
     published = publishes[p][publishes[p].length - 1].i;
     checkpoint();
