@@ -24,8 +24,7 @@ const SEND_RESULT_FIELDS = `
     turn
     status`;
 
-export const GET_CONVERSATION = `query GetConversation($conversationId: ID!, $messageLimit: Int) {
-  getConversation(conversationId: $conversationId, messageLimit: $messageLimit) {
+const CONVERSATION_FIELDS = `
     conversationId
     title
     createdAt
@@ -34,7 +33,10 @@ export const GET_CONVERSATION = `query GetConversation($conversationId: ID!, $me
     activeMessageId
     settings { modelId maxTokens temperature topP systemPrompt }
     messages {${MESSAGE_FIELDS}
-    }
+    }`;
+
+export const GET_CONVERSATION = `query GetConversation($conversationId: ID!, $messageLimit: Int) {
+  getConversation(conversationId: $conversationId, messageLimit: $messageLimit) {${CONVERSATION_FIELDS}
   }
 }`;
 
@@ -46,16 +48,7 @@ export const LIST_CONVERSATIONS = `query ListConversations($limit: Int, $nextTok
 }`;
 
 export const CREATE_CONVERSATION = `mutation CreateConversation($input: CreateConversationInput!) {
-  createConversation(input: $input) {
-    conversationId
-    title
-    createdAt
-    updatedAt
-    channel
-    activeMessageId
-    settings { modelId maxTokens temperature topP systemPrompt }
-    messages {${MESSAGE_FIELDS}
-    }
+  createConversation(input: $input) {${CONVERSATION_FIELDS}
   }
 }`;
 
