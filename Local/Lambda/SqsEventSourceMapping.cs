@@ -70,7 +70,8 @@ public sealed record SqsEventSourceMappingOptions
 }
 
 /// <summary>Counters of a running mapping, for logs and tests.</summary>
-public sealed record SqsEventSourceMappingStatistics(long Invocations, long RecordsSucceeded, long RecordsFailed, long FailedInvocations, long PollErrors);
+/// <param name="LastInvocationError">The error type of the latest failed invocation (for example <c>Sandbox.Timedout</c>), or null.</param>
+public sealed record SqsEventSourceMappingStatistics(long Invocations, long RecordsSucceeded, long RecordsFailed, long FailedInvocations, long PollErrors, string? LastInvocationError);
 
 /// <summary>
 /// Lambda's SQS event source mapping, emulated: long-polls the queue with AWSSDK.SQS (<see cref="IAmazonSQS"/>), gathers
@@ -103,6 +104,7 @@ public sealed partial class SqsEventSourceMapping : IAsyncDisposable
     private long _recordsFailed;
     private long _failedInvocations;
     private long _pollErrors;
+    private string? _lastInvocationError;
 
     private SqsEventSourceMapping(IAmazonSQS sqs, LambdaRuntimeServer function, SqsEventSourceMappingOptions options, string queueArn, TimeProvider time, ILogger logger)
     {
@@ -116,7 +118,7 @@ public sealed partial class SqsEventSourceMapping : IAsyncDisposable
 
     public SqsEventSourceMappingStatistics Statistics => new(
         Interlocked.Read(ref _invocations), Interlocked.Read(ref _recordsSucceeded), Interlocked.Read(ref _recordsFailed),
-        Interlocked.Read(ref _failedInvocations), Interlocked.Read(ref _pollErrors));
+        Interlocked.Read(ref _failedInvocations), Interlocked.Read(ref _pollErrors), Volatile.Read(ref _lastInvocationError));
 
     /// <summary>
     /// Checks the queue (it must exist, and its visibility timeout must not be shorter than the function timeout,
@@ -377,6 +379,7 @@ public sealed partial class SqsEventSourceMapping : IAsyncDisposable
         if (result.IsError)
         {
             Interlocked.Increment(ref _failedInvocations);
+            Volatile.Write(ref _lastInvocationError, result.ErrorType ?? "Unknown");
             LogBatchFailed(_logger, batch.Count, result.RequestId, result.ErrorType ?? "-");
             failed = null;
         }

@@ -102,7 +102,10 @@ public sealed class SqsEventSourceMappingTests(LocalSqsServer sqs) : IClassFixtu
         await using var stack = await StartAsync(queueUrl, new SqsEventSourceMappingOptions { QueueUrl = queueUrl, BatchSize = 1, MaximumConcurrency = maximumConcurrency },
             (_, _) => Outcome.Succeed,
             instances,
-            async ct =>
+            // This test is about concurrency, not deadlines: a timeout far above the 300 ms of work, so a loaded machine
+            // cannot turn a slow success into Sandbox.Timedout (seen with the 1 s timeout the other tests need).
+            functionTimeout: TimeSpan.FromSeconds(10),
+            work: async ct =>
             {
                 var now = Interlocked.Increment(ref current);
                 InterlockedMax(ref peak, now);
@@ -120,6 +123,34 @@ public sealed class SqsEventSourceMappingTests(LocalSqsServer sqs) : IClassFixtu
 
         Assert.Equal(expectedPeak, Volatile.Read(ref peak));
         Assert.Equal(6, stack.Mapping.Statistics.Invocations);
+    }
+
+    [Fact]
+    public async Task Mapping_SuccessAnsweredAfterTheDeadline_IsATimeout_AndTheRecordComesBack()
+    {
+        // As in Lambda, a response that arrives after the function's deadline does not count: the invocation timed
+        // out and its records reappear after the visibility timeout, whatever the late response said.
+        var queueUrl = await CreateQueueAsync(visibilitySeconds: 2);
+        await _client.SendMessageAsync(queueUrl, "late", CancellationToken.None);
+        var calls = 0;
+
+        await using var stack = await StartAsync(queueUrl, new SqsEventSourceMappingOptions { QueueUrl = queueUrl, BatchSize = 1 },
+            (_, _) => Outcome.Succeed,
+            work: async _ =>
+            {
+                if (Interlocked.Increment(ref calls) == 1)
+                {
+                    await Task.Delay(1_500, CancellationToken.None); // past the 1 s timeout, ignoring the deadline
+                }
+            });
+
+        await Eventually.TrueAsync(() => stack.Mapping.Statistics.RecordsSucceeded == 1, Wait, "the record deleted after its second delivery", () => Describe(stack));
+
+        var statistics = stack.Mapping.Statistics;
+        Assert.Equal(1, statistics.FailedInvocations);
+        Assert.Equal("Sandbox.Timedout", statistics.LastInvocationError);
+        Assert.Equal(2, _deliveries["late"]);
+        await AssertQueueEmptyAsync(queueUrl);
     }
 
     [Fact]
@@ -209,10 +240,11 @@ public sealed class SqsEventSourceMappingTests(LocalSqsServer sqs) : IClassFixtu
     }
 
     /// <summary>Hosts a test function that records every delivery and answers per record as <paramref name="decide"/> says.</summary>
-    private async Task<Stack> StartAsync(string queueUrl, SqsEventSourceMappingOptions options, Func<SqsEventRecord, int, Outcome> decide, int instances = 2, Func<CancellationToken, Task>? work = null)
+    /// <param name="functionTimeout">1 s unless given: it must not exceed the shortest queue visibility timeout a test uses.</param>
+    private async Task<Stack> StartAsync(string queueUrl, SqsEventSourceMappingOptions options, Func<SqsEventRecord, int, Outcome> decide, int instances = 2, TimeSpan? functionTimeout = null, Func<CancellationToken, Task>? work = null)
     {
         _ = queueUrl;
-        var function = await LambdaRuntimeServer.StartAsync(new LambdaFunctionOptions { FunctionName = "worker", Timeout = TimeSpan.FromSeconds(1) });
+        var function = await LambdaRuntimeServer.StartAsync(new LambdaFunctionOptions { FunctionName = "worker", Timeout = functionTimeout ?? TimeSpan.FromSeconds(1) });
         var code = new TestFunction(_ => async (invocation, ct) =>
         {
             var sqsEvent = TestFunction.ParseSqsEvent(invocation);
