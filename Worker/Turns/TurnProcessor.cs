@@ -201,7 +201,7 @@ public sealed partial class TurnProcessor
         {
             var stats = new PublishStats();
             var publisher = new EventBatchPublisher(owner._events, _time, _options.MaxRepublishAttempts, _options.RepublishDelay, stats, _logger);
-            await using var stream = new TurnEventStream(id, ChatChannels.ForConversation(id.ConversationId), startText, owner._policy, publisher, _time);
+            await using var stream = new EventCoalescer(id, ChatChannels.ForConversation(id.ConversationId), startText, owner._policy, publisher, _time);
             using var abort = new TurnAbort(hostToken);
             using var watchdog = new ModelWatchdog(_time, _options.FirstByteTimeout, _options.BetweenBytesTimeout, reason => abort.Stop(reason));
             using var supervision = CancellationTokenSource.CreateLinkedTokenSource(hostToken);
@@ -287,7 +287,7 @@ public sealed partial class TurnProcessor
             return result;
         }
 
-        private async Task<TurnEnd> GenerateAsync(TurnEventStream stream, ModelWatchdog watchdog, TurnAbort abort, string modelId, CancellationToken hostToken)
+        private async Task<TurnEnd> GenerateAsync(EventCoalescer stream, ModelWatchdog watchdog, TurnAbort abort, string modelId, CancellationToken hostToken)
         {
             if (await owner._store.IsCancelRequestedAsync(id.ConversationId, id.MessageId, abort.Token).ConfigureAwait(false))
             {
@@ -425,7 +425,7 @@ public sealed partial class TurnProcessor
             }
         }
 
-        private void Apply(ChatResponseUpdate update, TurnEventStream stream, List<FunctionCallContent> calls, TurnAbort abort)
+        private void Apply(ChatResponseUpdate update, EventCoalescer stream, List<FunctionCallContent> calls, TurnAbort abort)
         {
             if (_answerCapped)
             {
@@ -465,7 +465,7 @@ public sealed partial class TurnProcessor
         /// Appends <paramref name="text"/> while the answer stays within <see cref="TurnOptions.AnswerMaxBytes"/> UTF-8
         /// bytes; at the cap appends the longest prefix that fits (never half a surrogate pair) and returns false.
         /// </summary>
-        private bool AppendWithinCap(string text, TurnEventStream stream)
+        private bool AppendWithinCap(string text, EventCoalescer stream)
         {
             if (string.IsNullOrEmpty(text))
             {
@@ -530,7 +530,7 @@ public sealed partial class TurnProcessor
 
         private TokenUsage? Usage() => _sawUsage ? new TokenUsage((int)_inputTokens, (int)_outputTokens, (int)_totalTokens) : null;
 
-        private async Task<FunctionResultContent> RunToolAsync(FunctionCallContent call, TurnEventStream stream, CancellationToken token)
+        private async Task<FunctionResultContent> RunToolAsync(FunctionCallContent call, EventCoalescer stream, CancellationToken token)
         {
             var tool = owner._tools.Find(call.Name);
             var arguments = new ToolArguments(call.Arguments);
@@ -702,7 +702,7 @@ public sealed partial class TurnProcessor
             }
         }
 
-        private async Task CheckpointLoopAsync(TurnEventStream stream, TurnAbort abort, CancellationToken stop)
+        private async Task CheckpointLoopAsync(EventCoalescer stream, TurnAbort abort, CancellationToken stop)
         {
             var lastSeq = -1L;
             try
@@ -738,7 +738,7 @@ public sealed partial class TurnProcessor
         }
 
         /// <summary>Writes one checkpoint; returns its seq, or null when it was not written.</summary>
-        private async Task<long?> CheckpointOnceAsync(TurnEventStream stream, TurnAbort abort, CancellationToken stop)
+        private async Task<long?> CheckpointOnceAsync(EventCoalescer stream, TurnAbort abort, CancellationToken stop)
         {
             var (text, seq) = stream.Snapshot();
             try

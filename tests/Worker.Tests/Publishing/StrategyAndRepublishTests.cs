@@ -9,12 +9,12 @@ public sealed class StrategyAndRepublishTests
 {
     private static readonly string[] Deltas = ["The", " quick", " brown", " fox.", " It", " jumps", " over", " the", " lazy", " dog", " and", " runs", " far", " away", " again"];
 
-    private static async Task<StreamHarness> RunAsync(PublishStrategy strategy)
+    private static async Task<CoalescerHarness> RunAsync(PublishStrategy strategy)
     {
-        var h = new StreamHarness(PublishPolicy.For(strategy, StreamHarness.Window, 16 * 1024));
+        var h = new CoalescerHarness(PublishPolicy.For(strategy, CoalescerHarness.Window, 16 * 1024));
         foreach (var delta in Deltas)
         {
-            h.Stream.AppendText(delta);
+            h.Coalescer.AppendText(delta);
             await ManualTimeProvider.SettleAsync();
         }
 
@@ -46,13 +46,13 @@ public sealed class StrategyAndRepublishTests
     [Fact]
     public async Task FinalOnly_PublishesNothingUntilTheEnd_ThenTheWholeAnswer()
     {
-        var h = new StreamHarness(PublishPolicy.For(PublishStrategy.FinalOnly, StreamHarness.Window, 16 * 1024));
+        var h = new CoalescerHarness(PublishPolicy.For(PublishStrategy.FinalOnly, CoalescerHarness.Window, 16 * 1024));
         await using (h)
         {
             await h.EventsAsync(1);
             foreach (var delta in Deltas)
             {
-                h.Stream.AppendText(delta);
+                h.Coalescer.AppendText(delta);
                 h.Time.Advance(TimeSpan.FromSeconds(1));
             }
 
@@ -69,13 +69,13 @@ public sealed class StrategyAndRepublishTests
     [Fact]
     public async Task Coalesced_SameDeltasInOneWindow_LeaveAsFirstPieceThenOneMergedEvent()
     {
-        await using var h = new StreamHarness(StreamHarness.Coalesced());
+        await using var h = new CoalescerHarness(CoalescerHarness.Coalesced());
         await h.EventsAsync(1);
-        h.Stream.AppendText(Deltas[0]);
+        h.Coalescer.AppendText(Deltas[0]);
         await h.EventsAsync(2);
         foreach (var delta in Deltas.Skip(1))
         {
-            h.Stream.AppendText(delta);
+            h.Coalescer.AppendText(delta);
         }
 
         await h.CompleteAsync();
@@ -86,7 +86,7 @@ public sealed class StrategyAndRepublishTests
     [Fact]
     public async Task FailedEvents_AreRepublishedAlone_InOrder_WithoutDuplicates()
     {
-        await using var h = new StreamHarness(StreamHarness.Coalesced());
+        await using var h = new CoalescerHarness(CoalescerHarness.Coalesced());
         await h.EventsAsync(1);
         h.Publisher.Hold();
         h.Tool("t0");
@@ -113,7 +113,7 @@ public sealed class StrategyAndRepublishTests
     [Fact]
     public async Task FailedEvents_AreRepublishedAtMostTheBound_ThenDroppedAndCounted()
     {
-        await using var h = new StreamHarness(StreamHarness.Coalesced(), maxRepublish: 2);
+        await using var h = new CoalescerHarness(CoalescerHarness.Coalesced(), maxRepublish: 2);
         await h.EventsAsync(1);
         h.Publisher.FailIndexes = (_, events) => events.Any(e => e.Contains("\"stuck\"", StringComparison.Ordinal)) ? [0] : null;
         h.Tool("stuck");
@@ -128,13 +128,13 @@ public sealed class StrategyAndRepublishTests
     [Fact]
     public async Task PublisherThatThrows_DropsThoseEvents_AndTheTurnGoesOn()
     {
-        await using var h = new StreamHarness(StreamHarness.Coalesced());
+        await using var h = new CoalescerHarness(CoalescerHarness.Coalesced());
         await h.EventsAsync(1);
         h.Publisher.ThrowOn = call => call == 1 ? new HttpRequestException("AppSync unavailable") : null;
-        h.Stream.AppendText("lost");
+        h.Coalescer.AppendText("lost");
         await Eventually.TrueAsync(() => h.Stats.EventsDropped == 1);
-        h.Stream.AppendText(" kept");
-        h.Time.Advance(StreamHarness.Window);
+        h.Coalescer.AppendText(" kept");
+        h.Time.Advance(CoalescerHarness.Window);
         var (text, _) = await h.CompleteAsync();
 
         Assert.Equal("lost kept", text);
@@ -169,13 +169,13 @@ public sealed class StrategyEventCountTests
 
     private static async Task<int> CountEventsAsync(PublishStrategy strategy, int windowMs)
     {
-        await using var h = new StreamHarness(PublishPolicy.For(strategy, TimeSpan.FromMilliseconds(windowMs), 16 * 1024));
+        await using var h = new CoalescerHarness(PublishPolicy.For(strategy, TimeSpan.FromMilliseconds(windowMs), 16 * 1024));
         var expected = new System.Text.StringBuilder();
         for (var i = 0; i < 500; i++)
         {
             var token = i % 12 == 11 ? " end." : " word";
             expected.Append(token);
-            h.Stream.AppendText(token);
+            h.Coalescer.AppendText(token);
             h.Time.Advance(TimeSpan.FromMilliseconds(12.5));
             await ManualTimeProvider.SettleAsync();
         }

@@ -9,8 +9,8 @@ namespace AppSyncChat.Worker.Publishing;
 public sealed record TurnIdentity(string ConversationId, string MessageId, int Turn);
 
 /// <summary>
-/// The ordered event stream of one turn, and its coalescer. The model loop appends text and enqueues
-/// non-text events; a single pump task turns them into <see cref="StreamEvent"/>s (assigning <c>seq</c>
+/// Merges one turn's model text into as few events as liveness allows, and orders it with the turn's
+/// other events. The model loop appends text and enqueues non-text events; a single pump task turns them into <see cref="StreamEvent"/>s (assigning <c>seq</c>
 /// gap-free and <c>offset</c> exactly) and publishes them, one publish at a time.
 /// <para>
 /// Coalesced strategy: the first text of the turn (and the first after a non-text event) leaves at
@@ -25,7 +25,7 @@ public sealed record TurnIdentity(string ConversationId, string MessageId, int T
 /// <para>No event passes 240 KB (text is split, never inside a surrogate pair); at most
 /// <see cref="PublishPolicy.MaxEventsPerPublish"/> events go in one publish.</para>
 /// </summary>
-public sealed class TurnEventStream : IAsyncDisposable
+public sealed class EventCoalescer : IAsyncDisposable
 {
     private readonly TurnIdentity _id;
     private readonly string _channel;
@@ -52,7 +52,7 @@ public sealed class TurnEventStream : IAsyncDisposable
     private bool _inFlight;
     private Task? _pump;
 
-    internal TurnEventStream(
+    internal EventCoalescer(
         TurnIdentity id,
         string channel,
         string startText,
@@ -69,7 +69,7 @@ public sealed class TurnEventStream : IAsyncDisposable
         _startOffset = startText.Length;
         _immediate = policy.FirstTextImmediate;
         _textBudgetBytes = StreamEventTypes.MaxEventBytes - EnvelopeBytes(id);
-        _windowTimer = time.CreateTimer(static s => ((TurnEventStream)s!).OnWindowElapsed(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _windowTimer = time.CreateTimer(static s => ((EventCoalescer)s!).OnWindowElapsed(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     public TurnIdentity Identity => _id;
@@ -108,7 +108,7 @@ public sealed class TurnEventStream : IAsyncDisposable
         {
             if (_started)
             {
-                throw new InvalidOperationException("The stream was already started.");
+                throw new InvalidOperationException("The coalescer was already started.");
             }
 
             _started = true;
