@@ -157,17 +157,6 @@ public sealed partial class TurnProcessor
         return TimeSpan.FromMilliseconds(Math.Max(10, ceiling * _jitter()));
     }
 
-    /// <summary>How a turn ended, before it is published and stored.</summary>
-    private sealed record TurnEnd(string Kind, string? StopReason = null, TokenUsage? Usage = null, string? ErrorCode = null, string? Message = null, bool Retryable = false)
-    {
-        public const string Completed = "completed";
-        public const string Failed = "failed";
-        public const string Cancelled = "cancelled";
-        public const string Abandoned = "abandoned";
-
-        public static TurnEnd Fail(string code, string message, bool retryable) => new(Failed, ErrorCode: code, Message: message, Retryable: retryable);
-    }
-
     /// <summary>The state of one turn while it runs (per-turn state lives here, never in the processor).</summary>
     private sealed class TurnRun(
         TurnProcessor owner,
@@ -222,10 +211,10 @@ public sealed partial class TurnProcessor
 
             Task checkpoints = Task.CompletedTask;
             Task cancelPoll = Task.CompletedTask;
-            TurnEnd end;
+            TurnEnding end;
             try
             {
-                using var deadlineTimer = _time.CreateTimer(static s => ((TurnAbort)s!).Stop(TurnStop.Deadline), abort, Max(turnDeadline - _time.GetUtcNow(), TimeSpan.Zero), Timeout.InfiniteTimeSpan);
+                using var deadlineTimer = _time.CreateTimer(static s => ((TurnAbort)s!).Stop(TurnEnding.DeadlineExceeded), abort, Max(turnDeadline - _time.GetUtcNow(), TimeSpan.Zero), Timeout.InfiniteTimeSpan);
                 if (takenOver)
                 {
                     // The snapshot must show the new turn at once, so catching-up viewers reset to the kept prefix.
@@ -244,20 +233,20 @@ public sealed partial class TurnProcessor
                 await Quietly(checkpoints, cancelPoll).ConfigureAwait(false);
                 throw;
             }
-            catch (OperationCanceledException) when (abort.Reason != TurnStop.None)
+            catch (OperationCanceledException) when (abort.Ending is { } stopped)
             {
-                end = EndFor(abort.Reason);
+                end = stopped;
             }
             catch (Exception ex)
             {
                 LogInternalError(_logger, ex);
-                end = TurnEnd.Fail(TurnErrorCodes.InternalError, "The worker failed while producing this answer.", retryable: true);
+                end = new TurnEnding.Failed(TurnErrorCodes.InternalError, "The worker failed while producing this answer.", Retryable: true);
             }
 
             await supervision.CancelAsync().ConfigureAwait(false);
             await Quietly(checkpoints, cancelPoll).ConfigureAwait(false);
 
-            if (end.Kind == TurnEnd.Abandoned)
+            if (end is TurnEnding.Abandoned)
             {
                 await stream.AbandonAsync().ConfigureAwait(false);
                 LogLeaseLost(_logger, id.Turn);
@@ -283,22 +272,22 @@ public sealed partial class TurnProcessor
             var elapsed = _time.GetElapsedTime(startedAt);
             // The turn's summary line: a turn whose stop button or checkpoints failed along the way ends at Warning.
             var level = _checkpointFailures + _cancelPollFailures + stats.EventsDropped > 0 ? LogLevel.Warning : LogLevel.Information;
-            LogTurnEnded(_logger, level, outcome.Status, end.ErrorCode, text.Length, stats.EventsPublished, stats.Requests, stats.EventsDropped, _checkpointFailures, _cancelPollFailures, (long)elapsed.TotalMilliseconds);
+            LogTurnEnded(_logger, level, outcome.Status, (end as TurnEnding.Failed)?.ErrorCode, text.Length, stats.EventsPublished, stats.Requests, stats.EventsDropped, _checkpointFailures, _cancelPollFailures, (long)elapsed.TotalMilliseconds);
             return result;
         }
 
-        private async Task<TurnEnd> GenerateAsync(EventCoalescer stream, ModelWatchdog watchdog, TurnAbort abort, string modelId, CancellationToken hostToken)
+        private async Task<TurnEnding> GenerateAsync(EventCoalescer stream, ModelWatchdog watchdog, TurnAbort abort, string modelId, CancellationToken hostToken)
         {
             if (await owner._store.IsCancelRequestedAsync(id.ConversationId, id.MessageId, abort.Token).ConfigureAwait(false))
             {
-                return new TurnEnd(TurnEnd.Cancelled);
+                return TurnEnding.CancelRequested;
             }
 
             var history = await owner._store.LoadHistoryAsync(id.ConversationId, id.MessageId, _options.HistoryMaxMessages, _options.HistoryMaxCharacters, abort.Token).ConfigureAwait(false);
             var messages = ConversationPrompt.Build(history, request.Settings, startText);
             if (messages is null)
             {
-                return TurnEnd.Fail(TurnErrorCodes.InvalidConversation, "The conversation has no user message to answer.", retryable: false);
+                return new TurnEnding.Failed(TurnErrorCodes.InvalidConversation, "The conversation has no user message to answer.", Retryable: false);
             }
 
             var chatOptions = new ChatOptions
@@ -346,12 +335,12 @@ public sealed partial class TurnProcessor
                     catch (Exception) when (_answerCapped)
                     {
                         watchdog.Disarm();
-                        return EndFor(TurnStop.AnswerTooLarge);
+                        return TurnEnding.AnswerTooLarge(_options.AnswerMaxBytes);
                     }
-                    catch (Exception) when (abort.Reason != TurnStop.None)
+                    catch (Exception) when (abort.Ending is { } stopped)
                     {
                         watchdog.Disarm();
-                        return EndFor(abort.Reason);
+                        return stopped;
                     }
                     catch (OperationCanceledException) when (hostToken.IsCancellationRequested)
                     {
@@ -369,9 +358,9 @@ public sealed partial class TurnProcessor
                             {
                                 await Task.Delay(delay, _time, abort.Token).ConfigureAwait(false);
                             }
-                            catch (OperationCanceledException) when (abort.Reason != TurnStop.None)
+                            catch (OperationCanceledException) when (abort.Ending is { } stopped)
                             {
-                                return EndFor(abort.Reason);
+                                return stopped;
                             }
 
                             continue;
@@ -379,24 +368,24 @@ public sealed partial class TurnProcessor
 
                         LogModelFailed(_logger, ex, failure.Code, attempt);
                         var code = failure.Kind == ModelFailureKind.Throttled ? TurnErrorCodes.ModelThrottled : TurnErrorCodes.ModelError;
-                        return TurnEnd.Fail(code, failure.Message, failure.Retryable || stream.HasNewText);
+                        return new TurnEnding.Failed(code, failure.Message, failure.Retryable || stream.HasNewText);
                     }
                 }
 
                 if (_answerCapped)
                 {
                     // The model ended its stream right after the cut: the answer is still cut, not complete.
-                    return EndFor(TurnStop.AnswerTooLarge);
+                    return TurnEnding.AnswerTooLarge(_options.AnswerMaxBytes);
                 }
 
                 if (calls.Count == 0)
                 {
-                    return new TurnEnd(TurnEnd.Completed, rawStopReason ?? StopReasonOf(finish), Usage());
+                    return new TurnEnding.Completed(rawStopReason ?? StopReasonOf(finish), Usage());
                 }
 
                 if (round >= _options.MaxToolRounds)
                 {
-                    return TurnEnd.Fail(TurnErrorCodes.ToolRoundsExceeded, $"The model asked for tools more than {_options.MaxToolRounds} times in a row.", retryable: false);
+                    return new TurnEnding.Failed(TurnErrorCodes.ToolRoundsExceeded, $"The model asked for tools more than {_options.MaxToolRounds} times in a row.", Retryable: false);
                 }
 
                 var assistant = new List<AIContent>(calls.Count + 1);
@@ -415,9 +404,9 @@ public sealed partial class TurnProcessor
                     {
                         results.Add(await RunToolAsync(call, stream, abort.Token).ConfigureAwait(false));
                     }
-                    catch (OperationCanceledException) when (abort.Reason != TurnStop.None)
+                    catch (OperationCanceledException) when (abort.Ending is { } stopped)
                     {
-                        return EndFor(abort.Reason);
+                        return stopped;
                     }
                 }
 
@@ -442,7 +431,7 @@ public sealed partial class TurnProcessor
                         {
                             // Stop reading the model (billing stops); nothing after the cut is used, tool calls included.
                             _answerCapped = true;
-                            abort.Stop(TurnStop.AnswerTooLarge);
+                            abort.Stop(TurnEnding.AnswerTooLarge(_options.AnswerMaxBytes));
                             return;
                         }
 
@@ -606,35 +595,23 @@ public sealed partial class TurnProcessor
                 : new FunctionResultContent(call.CallId, null) { Exception = new ToolInputException(error!) };
         }
 
-        private TurnEnd EndFor(TurnStop reason) => reason switch
-        {
-            TurnStop.Cancelled => new TurnEnd(TurnEnd.Cancelled),
-            TurnStop.FirstByteTimeout => TurnEnd.Fail(TurnErrorCodes.ModelTimeout, $"The model sent nothing for {_options.FirstByteTimeout.TotalSeconds:0.###} s.", retryable: true),
-            TurnStop.Stalled => TurnEnd.Fail(TurnErrorCodes.ModelStalled, $"The model stopped sending for {_options.BetweenBytesTimeout.TotalSeconds:0.###} s.", retryable: true),
-            TurnStop.Deadline => TurnEnd.Fail(TurnErrorCodes.DeadlineExceeded, "The answer took longer than the worker's time limit.", retryable: true),
-            TurnStop.LeaseLost => new TurnEnd(TurnEnd.Abandoned),
-            TurnStop.AnswerTooLarge => TurnEnd.Fail(TurnErrorCodes.AnswerTooLarge, $"The answer reached the largest size a stored message can hold ({_options.AnswerMaxBytes:N0} bytes); it ends here.", retryable: false),
-            TurnStop.None => throw new InvalidOperationException("The turn was not stopped."),
-            _ => throw new InvalidOperationException($"Unknown stop reason {reason}."),
-        };
-
-        private static StreamEvent Terminal(TurnIdentity t, long seq, string text, TurnEnd end)
+        private static StreamEvent Terminal(TurnIdentity t, long seq, string text, TurnEnding end)
         {
             var checksum = TextChecksum.Of(text);
-            return end.Kind switch
+            return end switch
             {
-                TurnEnd.Completed => new TurnCompleted
+                TurnEnding.Completed completed => new TurnCompleted
                 {
                     ConversationId = t.ConversationId,
                     MessageId = t.MessageId,
                     Turn = t.Turn,
                     Seq = seq,
-                    StopReason = end.StopReason ?? "end_turn",
-                    Usage = end.Usage,
+                    StopReason = completed.StopReason,
+                    Usage = completed.Usage,
                     Length = text.Length,
                     Checksum = checksum,
                 },
-                TurnEnd.Cancelled => new TurnCancelled
+                TurnEnding.Cancelled => new TurnCancelled
                 {
                     ConversationId = t.ConversationId,
                     MessageId = t.MessageId,
@@ -643,23 +620,24 @@ public sealed partial class TurnProcessor
                     Length = text.Length,
                     Checksum = checksum,
                 },
-                _ => new TurnFailed
+                TurnEnding.Failed failed => new TurnFailed
                 {
                     ConversationId = t.ConversationId,
                     MessageId = t.MessageId,
                     Turn = t.Turn,
                     Seq = seq,
                     Status = text.Length > 0 ? MessageStatus.Interrupted : MessageStatus.Failed,
-                    ErrorCode = end.ErrorCode ?? TurnErrorCodes.InternalError,
-                    Message = end.Message ?? "The answer failed.",
-                    Retryable = end.Retryable,
+                    ErrorCode = failed.ErrorCode,
+                    Message = failed.Message,
+                    Retryable = failed.Retryable,
                     Length = text.Length,
                     Checksum = checksum,
                 },
+                _ => throw new InvalidOperationException($"A turn that ended {end} has no terminal event."),
             };
         }
 
-        private static TurnOutcome Outcome(StreamEvent terminal, string text, TurnEnd end)
+        private static TurnOutcome Outcome(StreamEvent terminal, string text, TurnEnding end)
         {
             var status = terminal switch
             {
@@ -669,7 +647,8 @@ public sealed partial class TurnProcessor
                 _ => throw new InvalidOperationException("Not a terminal event."),
             };
             var error = terminal is TurnFailed f ? new MessageError(f.ErrorCode, f.Message, f.Retryable) : null;
-            return new TurnOutcome(status, text, terminal.Seq, terminal.Turn, end.StopReason, end.Usage, error, TextChecksum.Of(text));
+            var completed = end as TurnEnding.Completed;
+            return new TurnOutcome(status, text, terminal.Seq, terminal.Turn, completed?.StopReason, completed?.Usage, error, TextChecksum.Of(text));
         }
 
         private async Task<TurnResult> FinishAsync(TurnOutcome outcome, CancellationToken hostToken)
@@ -745,7 +724,7 @@ public sealed partial class TurnProcessor
             {
                 if (!await owner._store.CheckpointAsync(id.ConversationId, id.MessageId, new Checkpoint(text, seq, id.Turn), lease, stop).ConfigureAwait(false))
                 {
-                    abort.Stop(TurnStop.LeaseLost);
+                    abort.Stop(TurnEnding.LeaseLost);
                     return null;
                 }
 
@@ -790,7 +769,7 @@ public sealed partial class TurnProcessor
                         if (requested)
                         {
                             LogCancelSeen(_logger);
-                            abort.Stop(TurnStop.Cancelled);
+                            abort.Stop(TurnEnding.CancelRequested);
                             return;
                         }
                     }
