@@ -1,6 +1,5 @@
 using System.Globalization;
 using AppSyncChat.Contracts.Configuration;
-using AppSyncChat.Worker.Publishing;
 
 namespace AppSyncChat.Worker.Configuration;
 
@@ -48,8 +47,6 @@ public sealed record WorkerOptions
 /// <summary>Tuning of one turn; the defaults are what production runs with.</summary>
 public sealed record TurnOptions
 {
-    public PublishStrategy PublishStrategy { get; init; } = PublishStrategy.Coalesced;
-
     /// <summary>
     /// Coalescing window. 100 ms keeps one event per ~8 model tokens at 80 tokens/s (the benchmark's
     /// "≤ 1/8 of per-delta events" target) while the first piece of text still goes out at once.
@@ -168,7 +165,6 @@ public static class WorkerOptionsReader
         var defaults = new TurnOptions();
         var turn = new TurnOptions
         {
-            PublishStrategy = ReadStrategy(settings),
             CoalesceWindow = Millis(settings, SettingNames.CoalesceWindowMs, defaults.CoalesceWindow, 0, 10_000),
             CoalesceMaxChars = Int(settings, SettingNames.CoalesceMaxChars, defaults.CoalesceMaxChars, 1, 1_000_000),
             FirstByteTimeout = Millis(settings, SettingNames.FirstByteTimeoutMs, defaults.FirstByteTimeout, 1, 900_000),
@@ -272,19 +268,6 @@ public static class WorkerOptionsReader
 
     private static TimeSpan Millis(Func<string, string?> settings, string name, TimeSpan fallback, int min, int max) =>
         string.IsNullOrWhiteSpace(settings(name)) ? fallback : TimeSpan.FromMilliseconds(Int(settings, name, 0, min, max));
-
-    private static PublishStrategy ReadStrategy(Func<string, string?> settings)
-    {
-        var value = settings(SettingNames.PublishStrategy);
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            return PublishStrategy.Coalesced;
-        }
-
-        return PublishStrategies.TryParse(value.Trim(), out var strategy)
-            ? strategy
-            : throw new WorkerConfigurationException(SettingNames.PublishStrategy, $"must be one of {string.Join(", ", PublishStrategies.Names)}, not '{value}'");
-    }
 
     private static TakeoverMode ReadTakeover(Func<string, string?> settings) => settings(SettingNames.TakeoverMode)?.Trim() switch
     {

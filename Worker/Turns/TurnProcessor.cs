@@ -23,7 +23,7 @@ public sealed partial class TurnProcessor
     private readonly ITurnStore _store;
     private readonly IEventsPublisher _events;
     private readonly TurnOptions _options;
-    private readonly PublishPolicy _policy;
+    private readonly IPublishPolicy _policy;
     private readonly string _defaultModelId;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -43,7 +43,8 @@ public sealed partial class TurnProcessor
         string workerId,
         TimeProvider time,
         ILogger logger,
-        Func<double>? jitter = null)
+        Func<double>? jitter = null,
+        IPublishPolicy? publishPolicy = null)
     {
         ArgumentNullException.ThrowIfNull(chat);
         ArgumentNullException.ThrowIfNull(tools);
@@ -54,7 +55,7 @@ public sealed partial class TurnProcessor
         _defaultModelId = defaultModelId;
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
-        _policy = PublishPolicy.For(options.PublishStrategy, options.CoalesceWindow, options.CoalesceMaxChars);
+        _policy = publishPolicy ?? new CoalescingPolicy(options.CoalesceWindow, options.CoalesceMaxChars);
         _claimer = new TurnClaimer(store, options, workerId, time, logger);
         _prompts = new PromptBuilder(store, tools, options);
         _model = new ModelLoop(chat, classifier, new ToolRunner(tools, options.ToolTimeout, time, logger), options, time, jitter ?? Random.Shared.NextDouble, logger);
@@ -63,6 +64,9 @@ public sealed partial class TurnProcessor
 
     /// <summary>The tuning this processor runs with.</summary>
     public TurnOptions Options => _options;
+
+    /// <summary>When text becomes events: <see cref="CoalescingPolicy"/> unless the benchmark plugged in a baseline.</summary>
+    public IPublishPolicy PublishPolicy => _policy;
 
     /// <summary>The clock of every timer and timestamp of a turn.</summary>
     public TimeProvider Time => _time;

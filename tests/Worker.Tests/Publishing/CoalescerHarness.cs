@@ -10,7 +10,7 @@ internal sealed class CoalescerHarness : IAsyncDisposable
 {
     public static readonly TimeSpan Window = TimeSpan.FromMilliseconds(100);
 
-    public CoalescerHarness(PublishPolicy policy, string startText = "", int maxRepublish = 3, ManualTimeProvider? time = null)
+    public CoalescerHarness(IPublishPolicy policy, string startText = "", int maxRepublish = 3, ManualTimeProvider? time = null)
     {
         Publisher = new FakeEventsPublisher();
         Time = time ?? new ManualTimeProvider();
@@ -21,7 +21,7 @@ internal sealed class CoalescerHarness : IAsyncDisposable
         Coalescer.Enqueue((t, seq) => new TurnStarted { ConversationId = t.ConversationId, MessageId = t.MessageId, Turn = t.Turn, Seq = seq, Offset = startText.Length });
     }
 
-    public static PublishPolicy Coalesced(int maxChars = 16 * 1024) => PublishPolicy.For(PublishStrategy.Coalesced, Window, maxChars);
+    public static IPublishPolicy Coalesced(int maxChars = 16 * 1024) => new CoalescingPolicy(Window, maxChars);
 
     public FakeEventsPublisher Publisher { get; }
 

@@ -68,7 +68,7 @@ public sealed class EventCoalescerLivenessTests(ITestOutputHelper output)
         var batch = new EventBatchPublisher(publisher, TimeProvider.System, 3, TimeSpan.Zero, new PublishStats(), new TestLogger());
         await using var stream = new EventCoalescer(
             new TurnIdentity("conv-1", "msg-1", 1), "/chat/conv-1", string.Empty,
-            PublishPolicy.For(PublishStrategy.Coalesced, window, 16 * 1024), batch, TimeProvider.System);
+            new CoalescingPolicy(window, 16 * 1024), batch, TimeProvider.System);
         stream.Start(CancellationToken.None);
         stream.Enqueue((t, seq) => new TurnStarted { ConversationId = t.ConversationId, MessageId = t.MessageId, Turn = t.Turn, Seq = seq, Offset = 0 });
 
