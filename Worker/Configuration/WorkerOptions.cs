@@ -41,6 +41,13 @@ public sealed record WorkerOptions
 
     public bool JsonLogs { get; init; } = true;
 
+    /// <summary>
+    /// Offer the demo tools (<c>calculate</c>, <c>get_current_time</c>) to models that support tool use
+    /// (<see cref="Tools.ToolUseSupport"/>). Off by default: a deployment offers them only when asked to; the Local stack
+    /// turns them on.
+    /// </summary>
+    public bool DemoTools { get; init; }
+
     public TurnOptions Turn { get; init; } = new();
 }
 
@@ -209,6 +216,7 @@ public static class WorkerOptionsReader
             BedrockEndpoint = OptionalUri(settings, SettingNames.BedrockEndpoint),
             SqsEndpoint = OptionalUri(settings, SettingNames.SqsEndpoint),
             JsonLogs = jsonLogs,
+            DemoTools = Flag(settings, SettingNames.DemoTools),
             Turn = turn,
         };
     }
@@ -265,6 +273,14 @@ public static class WorkerOptionsReader
             ? parsed
             : throw new WorkerConfigurationException(name, $"must be an integer from {min} to {max}, not '{value}'");
     }
+
+    private static bool Flag(Func<string, string?> settings, string name) => settings(name)?.Trim() switch
+    {
+        null or "" => false,
+        var value when value.Equals("true", StringComparison.OrdinalIgnoreCase) => true,
+        var value when value.Equals("false", StringComparison.OrdinalIgnoreCase) => false,
+        var other => throw new WorkerConfigurationException(name, $"must be 'true' or 'false', not '{other}'"),
+    };
 
     private static TimeSpan Millis(Func<string, string?> settings, string name, TimeSpan fallback, int min, int max) =>
         string.IsNullOrWhiteSpace(settings(name)) ? fallback : TimeSpan.FromMilliseconds(Int(settings, name, 0, min, max));

@@ -68,7 +68,7 @@ public sealed class WorkerHost : IDisposable
                     MaxDelay = options.Turn.PublishMaxDelay,
                 },
                 logger: loggerFactory.CreateLogger<EventsHttpPublisher>()));
-            var tools = seams.Tools ?? ToolRegistry.CreateDefault(time);
+            var tools = seams.Tools ?? (options.DemoTools ? ToolRegistry.CreateDemo(time) : ToolRegistry.None);
             var workerId = seams.WorkerId ?? $"worker-{Guid.NewGuid():N}"[..19];
             var processor = new TurnProcessor(chat, store, events, tools, BedrockErrorAdapter.CreateClassifier(), options.Turn, options.DefaultModelId, workerId, time, loggerFactory.CreateLogger<TurnProcessor>(), publishPolicy: seams.PublishPolicy);
             var handler = new SqsBatchHandler(processor, loggerFactory.CreateLogger<SqsBatchHandler>());

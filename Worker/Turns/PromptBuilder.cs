@@ -9,7 +9,8 @@ namespace AppSyncChat.Worker.Turns;
 /// <summary>
 /// Step 2 of a turn: what the model is asked — the stored history (bounded by <see cref="TurnOptions.HistoryMaxMessages"/>
 /// and <see cref="TurnOptions.HistoryMaxCharacters"/>) as model messages (<see cref="ConversationPrompt"/>), and the
-/// request's settings and the tools as the call's options.
+/// request's settings and the tools as the call's options — tools only for a model that supports tool use
+/// (<see cref="ToolUseSupport"/>).
 /// </summary>
 internal sealed class PromptBuilder(ITurnStore store, ToolRegistry tools, TurnOptions options)
 {
@@ -32,7 +33,7 @@ internal sealed class PromptBuilder(ITurnStore store, ToolRegistry tools, TurnOp
             Temperature = settings?.Temperature,
             TopP = settings?.TopP,
         };
-        if (tools.Count > 0)
+        if (tools.Count > 0 && ToolUseSupport.Supports(modelId))
         {
             chatOptions.Tools = [.. tools.Declarations];
             chatOptions.ToolMode = ChatToolMode.Auto;

@@ -79,6 +79,8 @@ public sealed class WorkerService : IAsyncDisposable
             [SettingNames.BedrockEndpoint] = s.BedrockUrl,
             [SettingNames.EventsHttpEndpoint] = s.EventsHttpUrl,
             [SettingNames.LogFormat] = "text",
+            // As the Local stack runs the Worker (and as the published figures were measured): demo tools offered.
+            [SettingNames.DemoTools] = "true",
             ["AWS_EC2_METADATA_DISABLED"] = "true",
         };
         // A baseline reaches the Worker through its publishing seam; the Worker has no setting for it.

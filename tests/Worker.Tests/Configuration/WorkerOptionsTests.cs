@@ -22,6 +22,7 @@ public sealed class WorkerOptionsTests
         Assert.Equal(16 * 1024, options.Turn.CoalesceMaxChars);
         Assert.Null(options.DynamoDbEndpoint);
         Assert.True(options.JsonLogs);
+        Assert.False(options.DemoTools);
         Assert.Equal(368_640, options.Turn.AnswerMaxBytes);
     }
 
@@ -45,6 +46,7 @@ public sealed class WorkerOptionsTests
     [InlineData(SettingNames.DefaultModelId, " ")]
     [InlineData(SettingNames.DynamoDbEndpoint, "ftp://x")]
     [InlineData(SettingNames.CoalesceMaxChars, "0")]
+    [InlineData(SettingNames.DemoTools, "yes")]
     [InlineData(SettingNames.CoalesceWindowMs, "-1")]
     [InlineData(SettingNames.FirstByteTimeoutMs, "abc")]
     [InlineData(SettingNames.TakeoverMode, "resume")]

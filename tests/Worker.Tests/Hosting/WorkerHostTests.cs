@@ -1,11 +1,5 @@
-using System.Text;
-using System.Text.Json;
-using AppSyncChat.Aws.Lambda;
-using AppSyncChat.Contracts;
 using AppSyncChat.Contracts.Configuration;
-using AppSyncChat.Contracts.Queue;
 using AppSyncChat.Contracts.Streaming;
-using AppSyncChat.Testing;
 using AppSyncChat.Worker.Hosting;
 using AppSyncChat.Worker.Publishing;
 using AppSyncChat.Worker.Tests.Fakes;
@@ -52,7 +46,7 @@ public sealed class WorkerHostTests
     [Fact]
     public async Task Handler_FromTheCompositionRoot_RunsATurnEndToEnd_OverTheSeams()
     {
-        var (response, store, publisher) = await RunOneTurnAsync(new FakeChatClient([Text("Hi there.")]), publishPolicy: null);
+        var (response, store, publisher) = await HostTurn.RunAsync(Settings, new FakeChatClient([Text("Hi there.")]));
 
         Assert.Equal("""{"batchItemFailures":[]}""", response);
         Assert.Equal("Hi there.", store.Outcome!.Text);
@@ -65,7 +59,7 @@ public sealed class WorkerHostTests
     {
         var baseline = new OnePerAppendPolicy();
 
-        var (response, store, publisher) = await RunOneTurnAsync(new FakeChatClient([Text("Hi"), Text(" there.")]), baseline);
+        var (response, store, publisher) = await HostTurn.RunAsync(Settings, new FakeChatClient([Text("Hi"), Text(" there.")]), baseline);
 
         Assert.Equal("""{"batchItemFailures":[]}""", response);
         Assert.Equal("Hi there.", store.Outcome!.Text);
@@ -73,28 +67,6 @@ public sealed class WorkerHostTests
         Assert.Equal(["Hi", " there."], publisher.Delivered.OfType<TextDelta>().Select(d => d.Text));
         Assert.All(publisher.Publishes, p => Assert.Single(p.Events));
         Assert.Equal("Hi there.", Viewer.Replay(publisher.Delivered).Text);
-    }
-
-    /// <summary>One SQS record through the composition root's handler, over fakes and a stopped manual clock.</summary>
-    private static async Task<(string Response, FakeTurnStore Store, FakeEventsPublisher Publisher)> RunOneTurnAsync(FakeChatClient chat, IPublishPolicy? publishPolicy)
-    {
-        var time = new ManualTimeProvider();
-        var store = new FakeTurnStore(FakeTurnStore.User("u1", "Say hi"));
-        var publisher = new FakeEventsPublisher();
-        using var host = WorkerHost.Create(Settings.GetValueOrDefault, NullLoggerFactory.Instance, new WorkerSeams
-        {
-            Chat = chat,
-            Store = store,
-            Events = publisher,
-            Time = time,
-            WorkerId = "w-test",
-            PublishPolicy = publishPolicy,
-        });
-        var body = JsonSerializer.Serialize(new ChatTurnRequest { RequestId = "r1", ConversationId = "conv-1", UserMessageId = "u1", AssistantMessageId = "a1", Turn = 1 }, ContractsJsonContext.Default.ChatTurnRequest);
-        var payload = JsonSerializer.SerializeToUtf8Bytes(new SqsEvent([new SqsEventRecord { MessageId = "m1", ReceiptHandle = "rh", Body = body }]), LambdaEventsJsonContext.Default.SqsEvent);
-
-        var response = await host.Handler.HandleAsync(new LambdaInvocation("inv", time.GetUtcNow().AddMinutes(1), null, null, payload), CancellationToken.None);
-        return (Encoding.UTF8.GetString(response.Span), store, publisher);
     }
 
     /// <summary>A stand-in for a benchmark baseline (the real ones live in bench/Baselines/).</summary>
