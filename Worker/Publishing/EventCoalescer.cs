@@ -10,14 +10,15 @@ public sealed record TurnIdentity(string ConversationId, string MessageId, int T
 
 /// <summary>
 /// Merges one turn's model text into as few events as liveness allows, and orders it with the turn's
-/// other events. The model loop appends text and enqueues non-text events; a single pump task turns them into <see cref="StreamEvent"/>s (assigning <c>seq</c>
-/// gap-free and <c>offset</c> exactly) and publishes them, one publish at a time.
+/// other events. The model loop appends text and enqueues non-text events; a single pump task turns them
+/// into <see cref="StreamEvent"/>s (assigning <c>seq</c> gap-free and <c>offset</c> exactly) and publishes
+/// them, one publish at a time.
 /// <para>
 /// When pending text becomes events is the <see cref="IPublishPolicy"/>'s decision; production's is
 /// <see cref="CoalescingPolicy"/>: the first text of the turn (and the first after a non-text event) leaves at
 /// once; later text waits until its window has passed since its first character, or enough characters are
-/// pending, or a non-text event arrives. While a publish is in flight text keeps merging, so a slow channel gets fewer, bigger
-/// publishes (back-pressure); events leave in seq order, one publish at a time (viewers may still receive
+/// pending, or a non-text event arrives. While a publish is in flight text keeps merging, so a slow channel
+/// gets fewer, bigger publishes (back-pressure); events leave in seq order, one publish at a time (viewers may still receive
 /// them out of order or twice: see <see cref="EventBatchPublisher"/>). Text is materialized into events only when it is
 /// about to be published, which is what makes the merging free: appending a token is one
 /// <see cref="StringBuilder.Append(string)"/> into a reused buffer, with no per-token event, task or timer.
