@@ -224,6 +224,7 @@ public sealed class AppSyncChatStack : Stack
             {
                 [SettingNames.TableName] = Table.TableName,
                 [SettingNames.DefaultModelId] = options.ModelIds[0],
+                [SettingNames.DemoTools] = options.DemoTools ? "true" : "false",
                 [SettingNames.EventsHttpEndpoint] = Events.HttpEndpoint,
                 [SettingNames.LogFormat] = "json",
             });

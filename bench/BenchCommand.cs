@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using AppSyncChat.Bench.Baselines;
 using AppSyncChat.Bench.Hosting;
 using AppSyncChat.Bench.Load;
 using AppSyncChat.Bench.Metrics;
@@ -78,7 +79,7 @@ public static class BenchCommand
         if (strategies is not null)
         {
             var list = strategies.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            var known = new[] { "coalesced", "per-delta", "sentence", "final-only" };
+            var known = PublishStrategies.Names;
             if (list.Length == 0 || list.Any(s => !known.Contains(s)))
             {
                 await error.WriteLineAsync($"--strategies takes a comma-separated list of {string.Join(", ", known)}.").ConfigureAwait(false);

@@ -20,6 +20,12 @@ public sealed record AppSyncChatOptions
     /// <summary>Bedrock model ids (or inference-profile ids or ARNs) the Worker is allowed to invoke; the first is its default.</summary>
     public IReadOnlyList<string> ModelIds { get; init; } = [DefaultModelId];
 
+    /// <summary>
+    /// Offer the Worker's demo tools (<c>calculate</c>, <c>get_current_time</c>; <c>APPSYNCCHAT_DEMO_TOOLS</c>) to models that
+    /// support tool use. Off by default: a deployment's model answers without tools unless asked.
+    /// </summary>
+    public bool DemoTools { get; init; }
+
     /// <summary>An existing user pool to use instead of creating one.</summary>
     public string? ExistingUserPoolId { get; init; }
 
@@ -118,6 +124,7 @@ public sealed record AppSyncChatOptions
             ApiAssetDirectory = Path.GetFullPath(Get(ContextKeys.ApiAssetDirectory) ?? Path.Combine("dist", "api"), baseDirectory),
             WorkerAssetDirectory = Path.GetFullPath(Get(ContextKeys.WorkerAssetDirectory) ?? Path.Combine("dist", "worker"), baseDirectory),
             ModelIds = modelIds is { Length: > 0 } ? modelIds : defaults.ModelIds,
+            DemoTools = ParseBool(Get(ContextKeys.DemoTools), ContextKeys.DemoTools) ?? defaults.DemoTools,
             ExistingUserPoolId = Get(ContextKeys.UserPoolId),
             ExistingUserPoolClientId = Get(ContextKeys.UserPoolClientId),
             SelfSignUp = ParseBool(Get(ContextKeys.SelfSignUp), ContextKeys.SelfSignUp) ?? defaults.SelfSignUp,

@@ -17,6 +17,9 @@ public static class ContextKeys
     /// <summary>Comma-separated Bedrock model or inference-profile ids the Worker may call; the first is the default.</summary>
     public const string ModelIds = "modelIds";
 
+    /// <summary>true offers the Worker's demo tools (<c>calculate</c>, <c>get_current_time</c>) to models that support tool use (default false).</summary>
+    public const string DemoTools = "demoTools";
+
     /// <summary>Import this Cognito user pool instead of creating one.</summary>
     public const string UserPoolId = "userPoolId";
 

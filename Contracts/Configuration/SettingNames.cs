@@ -39,7 +39,9 @@ public static class SettingNames
 
     // Worker tuning (all optional, with defaults in the Worker's options record).
     public const string CoalesceWindowMs = "APPSYNCCHAT_COALESCE_WINDOW_MS";
-    public const string PublishStrategy = "APPSYNCCHAT_PUBLISH_STRATEGY";
+
+    /// <summary><c>true</c> offers the demo tools (<c>calculate</c>, <c>get_current_time</c>) to models that support tool use; default off.</summary>
+    public const string DemoTools = "APPSYNCCHAT_DEMO_TOOLS";
     public const string FirstByteTimeoutMs = "APPSYNCCHAT_FIRST_BYTE_TIMEOUT_MS";
     public const string BetweenBytesTimeoutMs = "APPSYNCCHAT_BETWEEN_BYTES_TIMEOUT_MS";
     public const string HistoryMaxMessages = "APPSYNCCHAT_HISTORY_MAX_MESSAGES";

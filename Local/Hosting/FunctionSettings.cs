@@ -17,6 +17,8 @@ internal sealed class FunctionSettings(LocalStackOptions options, string dynamoD
         var settings = Common();
         settings[SettingNames.BedrockEndpoint] = bedrockUrl.ToString().TrimEnd('/');
         settings[SettingNames.EventsHttpEndpoint] = eventsHttpEndpoint.ToString();
+        // The Local stack shows the tool round trip (the emulator's [[tool=…]] directive), so it offers the demo tools.
+        settings[SettingNames.DemoTools] = "true";
         return Overlay(settings, options.WorkerSettings);
     }
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using AppSyncChat.Contracts.Configuration;
-using AppSyncChat.Worker.Publishing;
 
 namespace AppSyncChat.Worker.Configuration;
 
@@ -42,14 +41,19 @@ public sealed record WorkerOptions
 
     public bool JsonLogs { get; init; } = true;
 
+    /// <summary>
+    /// Offer the demo tools (<c>calculate</c>, <c>get_current_time</c>) to models that support tool use
+    /// (<see cref="Tools.ToolUseSupport"/>). Off by default: a deployment offers them only when asked to; the Local stack
+    /// turns them on.
+    /// </summary>
+    public bool DemoTools { get; init; }
+
     public TurnOptions Turn { get; init; } = new();
 }
 
 /// <summary>Tuning of one turn; the defaults are what production runs with.</summary>
 public sealed record TurnOptions
 {
-    public PublishStrategy PublishStrategy { get; init; } = PublishStrategy.Coalesced;
-
     /// <summary>
     /// Coalescing window. 100 ms keeps one event per ~8 model tokens at 80 tokens/s (the benchmark's
     /// "≤ 1/8 of per-delta events" target) while the first piece of text still goes out at once.
@@ -168,7 +172,6 @@ public static class WorkerOptionsReader
         var defaults = new TurnOptions();
         var turn = new TurnOptions
         {
-            PublishStrategy = ReadStrategy(settings),
             CoalesceWindow = Millis(settings, SettingNames.CoalesceWindowMs, defaults.CoalesceWindow, 0, 10_000),
             CoalesceMaxChars = Int(settings, SettingNames.CoalesceMaxChars, defaults.CoalesceMaxChars, 1, 1_000_000),
             FirstByteTimeout = Millis(settings, SettingNames.FirstByteTimeoutMs, defaults.FirstByteTimeout, 1, 900_000),
@@ -213,6 +216,7 @@ public static class WorkerOptionsReader
             BedrockEndpoint = OptionalUri(settings, SettingNames.BedrockEndpoint),
             SqsEndpoint = OptionalUri(settings, SettingNames.SqsEndpoint),
             JsonLogs = jsonLogs,
+            DemoTools = Flag(settings, SettingNames.DemoTools),
             Turn = turn,
         };
     }
@@ -270,21 +274,16 @@ public static class WorkerOptionsReader
             : throw new WorkerConfigurationException(name, $"must be an integer from {min} to {max}, not '{value}'");
     }
 
+    private static bool Flag(Func<string, string?> settings, string name) => settings(name)?.Trim() switch
+    {
+        null or "" => false,
+        var value when value.Equals("true", StringComparison.OrdinalIgnoreCase) => true,
+        var value when value.Equals("false", StringComparison.OrdinalIgnoreCase) => false,
+        var other => throw new WorkerConfigurationException(name, $"must be 'true' or 'false', not '{other}'"),
+    };
+
     private static TimeSpan Millis(Func<string, string?> settings, string name, TimeSpan fallback, int min, int max) =>
         string.IsNullOrWhiteSpace(settings(name)) ? fallback : TimeSpan.FromMilliseconds(Int(settings, name, 0, min, max));
-
-    private static PublishStrategy ReadStrategy(Func<string, string?> settings)
-    {
-        var value = settings(SettingNames.PublishStrategy);
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            return PublishStrategy.Coalesced;
-        }
-
-        return PublishStrategies.TryParse(value.Trim(), out var strategy)
-            ? strategy
-            : throw new WorkerConfigurationException(SettingNames.PublishStrategy, $"must be one of {string.Join(", ", PublishStrategies.Names)}, not '{value}'");
-    }
 
     private static TakeoverMode ReadTakeover(Func<string, string?> settings) => settings(SettingNames.TakeoverMode)?.Trim() switch
     {

@@ -4,6 +4,7 @@ using AppSyncChat.Aws.Bedrock;
 using AppSyncChat.Aws.Signing;
 using AppSyncChat.Conversations.Store;
 using AppSyncChat.Worker.Configuration;
+using AppSyncChat.Worker.Publishing;
 using AppSyncChat.Worker.Queue;
 using AppSyncChat.Worker.Tools;
 using AppSyncChat.Worker.Turns;
@@ -67,9 +68,9 @@ public sealed class WorkerHost : IDisposable
                     MaxDelay = options.Turn.PublishMaxDelay,
                 },
                 logger: loggerFactory.CreateLogger<EventsHttpPublisher>()));
-            var tools = seams.Tools ?? ToolRegistry.CreateDefault(time);
+            var tools = seams.Tools ?? (options.DemoTools ? ToolRegistry.CreateDemo(time) : ToolRegistry.None);
             var workerId = seams.WorkerId ?? $"worker-{Guid.NewGuid():N}"[..19];
-            var processor = new TurnProcessor(chat, store, events, tools, BedrockErrorAdapter.CreateClassifier(), options.Turn, options.DefaultModelId, workerId, time, loggerFactory.CreateLogger<TurnProcessor>());
+            var processor = new TurnProcessor(chat, store, events, tools, BedrockErrorAdapter.CreateClassifier(), options.Turn, options.DefaultModelId, workerId, time, loggerFactory.CreateLogger<TurnProcessor>(), publishPolicy: seams.PublishPolicy);
             var handler = new SqsBatchHandler(processor, loggerFactory.CreateLogger<SqsBatchHandler>());
             return new WorkerHost(options, processor, handler, owned);
         }
@@ -117,4 +118,10 @@ public sealed record WorkerSeams
 
     /// <summary>The lease owner prefix of this process (default: a random id).</summary>
     public string? WorkerId { get; init; }
+
+    /// <summary>
+    /// Replaces the one publishing policy (coalescing, <c>APPSYNCCHAT_COALESCE_*</c>) — only for the benchmark's
+    /// baselines (<c>bench/Baselines/</c>), which publish the way other systems do for comparison.
+    /// </summary>
+    public IPublishPolicy? PublishPolicy { get; init; }
 }

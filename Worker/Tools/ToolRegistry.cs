@@ -30,8 +30,11 @@ public sealed partial class ToolRegistry
         Declarations = declarations.AsReadOnly();
     }
 
-    /// <summary>The tools AppSyncChat ships: <c>get_current_time</c> and <c>calculate</c>.</summary>
-    public static ToolRegistry CreateDefault(TimeProvider time) => new([new GetCurrentTimeTool(time), new CalculateTool()]);
+    /// <summary>No tools: what the Worker offers unless <c>APPSYNCCHAT_DEMO_TOOLS</c> is on.</summary>
+    public static ToolRegistry None { get; } = new([]);
+
+    /// <summary>The demo tools AppSyncChat ships: <c>get_current_time</c> and <c>calculate</c> (<c>APPSYNCCHAT_DEMO_TOOLS</c>).</summary>
+    public static ToolRegistry CreateDemo(TimeProvider time) => new([new GetCurrentTimeTool(time), new CalculateTool()]);
 
     public IReadOnlyList<AITool> Declarations { get; }
 

@@ -10,7 +10,7 @@ internal sealed class ModelWatchdog : IDisposable
     private readonly TimeProvider _time;
     private readonly TimeSpan _firstByte;
     private readonly TimeSpan _betweenBytes;
-    private readonly Action<TurnStop> _onTimeout;
+    private readonly Action<TurnEnding> _onTimeout;
     private readonly ITimer _timer;
     private readonly TimeSpan _tick;
     private long _armedAt;
@@ -18,7 +18,7 @@ internal sealed class ModelWatchdog : IDisposable
     private int _armed;
     private int _sawByte;
 
-    public ModelWatchdog(TimeProvider time, TimeSpan firstByte, TimeSpan betweenBytes, Action<TurnStop> onTimeout)
+    public ModelWatchdog(TimeProvider time, TimeSpan firstByte, TimeSpan betweenBytes, Action<TurnEnding> onTimeout)
     {
         _time = time;
         _firstByte = firstByte;
@@ -70,20 +70,20 @@ internal sealed class ModelWatchdog : IDisposable
         {
             if (_time.GetElapsedTime(Volatile.Read(ref _armedAt)) >= _firstByte)
             {
-                Fire(TurnStop.FirstByteTimeout);
+                Fire(TurnEnding.FirstByteTimeout(_firstByte));
             }
         }
         else if (_time.GetElapsedTime(Volatile.Read(ref _lastActivity)) >= _betweenBytes)
         {
-            Fire(TurnStop.Stalled);
+            Fire(TurnEnding.Stalled(_betweenBytes));
         }
     }
 
-    private void Fire(TurnStop reason)
+    private void Fire(TurnEnding ending)
     {
         if (Interlocked.Exchange(ref _armed, 0) == 1)
         {
-            _onTimeout(reason);
+            _onTimeout(ending);
         }
     }
 }

@@ -21,7 +21,12 @@ public enum TurnResultKind
     Retry,
 }
 
-/// <summary>What happened to one turn request, and whether its SQS record must be retried.</summary>
+/// <summary>
+/// What became of one turn request, and whether its SQS record must be retried: the batch handler's answer.
+/// Not how the turn ended (<see cref="TurnEnding"/>): most kinds here are deliveries that ran no turn at all
+/// (a duplicate, a lease held elsewhere, a deleted message), and a turn that ended is <see cref="TurnResultKind.Finished"/>
+/// whatever its ending.
+/// </summary>
 public sealed record TurnResult(TurnResultKind Kind, string? Status = null, string? Detail = null)
 {
     /// <summary>

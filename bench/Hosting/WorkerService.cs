@@ -4,7 +4,9 @@ using Amazon.SQS;
 using AppSyncChat.Aws.Sqs;
 using AppSyncChat.Contracts.Configuration;
 using AppSyncChat.Local.Lambda;
+using AppSyncChat.Bench.Baselines;
 using AppSyncChat.Worker;
+using AppSyncChat.Worker.Hosting;
 using Amazon.Runtime;
 
 namespace AppSyncChat.Bench.Hosting;
@@ -14,7 +16,7 @@ public sealed record WorkerLaunch
 {
     public required StackInfo Stack { get; init; }
 
-    /// <summary><c>coalesced</c>, <c>per-delta</c>, <c>sentence</c> or <c>final-only</c> (APPSYNCCHAT_PUBLISH_STRATEGY).</summary>
+    /// <summary><c>coalesced</c>, <c>per-delta</c>, <c>sentence</c> or <c>final-only</c> (<see cref="PublishStrategies"/>).</summary>
     public required string Strategy { get; init; }
 
     /// <summary>Lambda instances (and the event-source mapping's maximum concurrency).</summary>
@@ -76,10 +78,14 @@ public sealed class WorkerService : IAsyncDisposable
             [SettingNames.SqsEndpoint] = s.SqsUrl,
             [SettingNames.BedrockEndpoint] = s.BedrockUrl,
             [SettingNames.EventsHttpEndpoint] = s.EventsHttpUrl,
-            [SettingNames.PublishStrategy] = launch.Strategy,
             [SettingNames.LogFormat] = "text",
+            // As the Local stack runs the Worker (and as the published figures were measured): demo tools offered.
+            [SettingNames.DemoTools] = "true",
             ["AWS_EC2_METADATA_DISABLED"] = "true",
         };
+        // A baseline reaches the Worker through its publishing seam; the Worker has no setting for it.
+        var seams = new WorkerSeams { PublishPolicy = PublishStrategies.PolicyFor(launch.Strategy) };
+        Task Entry(Func<string, string?> lookup, CancellationToken token) => WorkerFunction.RunAsync(lookup, seams, token);
         var function = new LambdaFunctionOptions { FunctionName = "appsyncchat-bench-worker", Timeout = TimeSpan.FromMinutes(2), Region = s.Region };
         var server = await LambdaRuntimeServer.StartAsync(function, cancellationToken: cancellationToken).ConfigureAwait(false);
         FunctionHost? first = null;
@@ -90,7 +96,7 @@ public sealed class WorkerService : IAsyncDisposable
             // One instance alone first, as one Lambda sandbox starts: its entry → first poll is the start-up
             // figure (the other instances would otherwise compete for the same 2 cores while it starts).
             var entry = Stopwatch.StartNew();
-            first = FunctionHost.Start(server, WorkerFunction.RunAsync, new FunctionHostOptions { Instances = 1, Settings = settings });
+            first = FunctionHost.Start(server, Entry, new FunctionHostOptions { Instances = 1, Settings = settings });
             while (server.WaitingRuntimes == 0)
             {
                 if (entry.Elapsed > TimeSpan.FromSeconds(60))
@@ -105,7 +111,7 @@ public sealed class WorkerService : IAsyncDisposable
             var processStartToFirstPoll = (DateTime.Now - Process.GetCurrentProcess().StartTime).TotalMilliseconds;
             if (launch.Instances > 1)
             {
-                rest = FunctionHost.Start(server, WorkerFunction.RunAsync, new FunctionHostOptions { Instances = launch.Instances - 1, Settings = settings });
+                rest = FunctionHost.Start(server, Entry, new FunctionHostOptions { Instances = launch.Instances - 1, Settings = settings });
                 while (server.WaitingRuntimes < launch.Instances && entry.Elapsed < TimeSpan.FromSeconds(120))
                 {
                     await Task.Delay(10, cancellationToken).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using AppSyncChat.Bench.Baselines;
 using AppSyncChat.Bench.Hosting;
 
 namespace AppSyncChat.Bench.Load;
@@ -10,7 +11,7 @@ public sealed record BenchPlan
     public required ModelPacing Pacing { get; init; }
 
     /// <summary>Ours first; the baselines after it.</summary>
-    public IReadOnlyList<string> Strategies { get; init; } = ["coalesced", "per-delta", "sentence", "final-only"];
+    public IReadOnlyList<string> Strategies { get; init; } = PublishStrategies.Names;
 
     public required int[] ChatLevels { get; init; }
 

@@ -27,6 +27,7 @@ public sealed class OptionsTests
         Assert.Equal(3, options.MaxReceiveCount);
         Assert.True(options.RetainData);
         Assert.False(options.SelfSignUp);
+        Assert.False(options.DemoTools);
     }
 
     [Fact]
@@ -41,6 +42,7 @@ public sealed class OptionsTests
             [ContextKeys.WorkerBatchSize] = "2",
             [ContextKeys.WorkerMaxConcurrency] = "10",
             [ContextKeys.RetainData] = "false",
+            [ContextKeys.DemoTools] = "true",
             [ContextKeys.UserPoolId] = "eu-west-1_abc",
             [ContextKeys.UserPoolClientId] = "client123",
         };
@@ -53,6 +55,7 @@ public sealed class OptionsTests
         Assert.Equal(2, options.WorkerBatchSize);
         Assert.Equal(10, options.WorkerMaxConcurrency);
         Assert.False(options.RetainData);
+        Assert.True(options.DemoTools);
         Assert.Equal("eu-west-1_abc", options.ExistingUserPoolId);
     }
 
@@ -63,6 +66,7 @@ public sealed class OptionsTests
     [InlineData(ContextKeys.WorkerBatchSize, "11")]
     [InlineData(ContextKeys.WorkerMaxConcurrency, "1")]
     [InlineData(ContextKeys.RetainData, "maybe")]
+    [InlineData(ContextKeys.DemoTools, "yes")]
     [InlineData(ContextKeys.UserPoolId, "eu-west-1_abc")]
     public void FromContext_BadValue_ThrowsNamingTheKey(string key, string value)
     {

@@ -53,6 +53,17 @@ public sealed class SettingsCompatibilityTests(StackFixture fixture)
         Assert.Equal("anthropic.claude-3-haiku-20240307-v1:0", options.DefaultModelId);
         Assert.True(options.JsonLogs);
         Assert.Equal(new Uri("https://events.example/event"), options.EventsHttpEndpoint);
+        Assert.False(options.DemoTools);
+    }
+
+    [Fact]
+    public void WorkerOptions_WithDemoTools_OffersThem()
+    {
+        using var withTools = StackFixture.Synthesize(StackFixture.Options() with { DemoTools = true });
+
+        var options = WorkerOptionsReader.Read(Environment(withTools, withTools.Stack.WorkerFunction));
+
+        Assert.True(options.DemoTools);
     }
 
     [Fact]

@@ -135,6 +135,8 @@ public sealed class StackResourceTests(StackFixture fixture)
         Assert.Equal(fixture.LogicalId(fixture.Stack.Table), TemplateJson.ReferencedId(environment.GetProperty(SettingNames.TableName)));
         Assert.Equal("anthropic.claude-3-haiku-20240307-v1:0", environment.GetProperty(SettingNames.DefaultModelId).GetString());
         Assert.Equal("json", environment.GetProperty(SettingNames.LogFormat).GetString());
+        // The demo tools stay off unless the deployment asks for them (context demoTools=true).
+        Assert.Equal("false", environment.GetProperty(SettingNames.DemoTools).GetString());
     }
 
     [Fact]

@@ -161,7 +161,7 @@ public sealed class WorkerStreamingTests(LocalStackFixture fixture, ITestOutputH
     [Fact]
     public async Task ToolTurn_PublishesToolProgress_AndAnswersWithTheToolResult()
     {
-        using var bed = new WorkerTestBed(fixture);
+        using var bed = new WorkerTestBed(fixture, new Dictionary<string, string> { [SettingNames.DemoTools] = "true" });
         var request = await bed.SeedTurnAsync("Please calculate 2*(3+4) for me [[tool=calculate]]");
         await using var viewer = await bed.ViewerAsync(request);
 

@@ -1,6 +1,5 @@
 using AppSyncChat.Contracts.Configuration;
 using AppSyncChat.Worker.Configuration;
-using AppSyncChat.Worker.Publishing;
 
 namespace AppSyncChat.Worker.Tests.Configuration;
 
@@ -19,28 +18,25 @@ public sealed class WorkerOptionsTests
     {
         var options = WorkerOptionsReader.Read(Valid().GetValueOrDefault);
 
-        Assert.Equal(PublishStrategy.Coalesced, options.Turn.PublishStrategy);
         Assert.Equal(TimeSpan.FromMilliseconds(100), options.Turn.CoalesceWindow);
+        Assert.Equal(16 * 1024, options.Turn.CoalesceMaxChars);
         Assert.Null(options.DynamoDbEndpoint);
         Assert.True(options.JsonLogs);
+        Assert.False(options.DemoTools);
         Assert.Equal(368_640, options.Turn.AnswerMaxBytes);
     }
 
-    [Theory]
-    [InlineData("per-delta", PublishStrategy.PerDelta)]
-    [InlineData("sentence", PublishStrategy.Sentence)]
-    [InlineData("final-only", PublishStrategy.FinalOnly)]
-    [InlineData("coalesced", PublishStrategy.Coalesced)]
-    public void Read_PublishStrategy_SelectsTheBaseline(string value, PublishStrategy expected)
+    [Fact]
+    public void Read_CoalesceSettings_TuneTheOnePublishingPolicy()
     {
         var settings = Valid();
-        settings[SettingNames.PublishStrategy] = value;
         settings[SettingNames.CoalesceWindowMs] = "25";
+        settings[SettingNames.CoalesceMaxChars] = "300";
 
         var options = WorkerOptionsReader.Read(settings.GetValueOrDefault);
 
-        Assert.Equal(expected, options.Turn.PublishStrategy);
         Assert.Equal(TimeSpan.FromMilliseconds(25), options.Turn.CoalesceWindow);
+        Assert.Equal(300, options.Turn.CoalesceMaxChars);
     }
 
     [Theory]
@@ -49,7 +45,8 @@ public sealed class WorkerOptionsTests
     [InlineData(SettingNames.EventsHttpEndpoint, "not a url")]
     [InlineData(SettingNames.DefaultModelId, " ")]
     [InlineData(SettingNames.DynamoDbEndpoint, "ftp://x")]
-    [InlineData(SettingNames.PublishStrategy, "fast")]
+    [InlineData(SettingNames.CoalesceMaxChars, "0")]
+    [InlineData(SettingNames.DemoTools, "yes")]
     [InlineData(SettingNames.CoalesceWindowMs, "-1")]
     [InlineData(SettingNames.FirstByteTimeoutMs, "abc")]
     [InlineData(SettingNames.TakeoverMode, "resume")]

@@ -1,12 +1,7 @@
-using System.Text;
-using System.Text.Json;
-using AppSyncChat.Aws.Lambda;
-using AppSyncChat.Contracts;
 using AppSyncChat.Contracts.Configuration;
-using AppSyncChat.Contracts.Queue;
-using AppSyncChat.Testing;
-using AppSyncChat.Worker.Configuration;
+using AppSyncChat.Contracts.Streaming;
 using AppSyncChat.Worker.Hosting;
+using AppSyncChat.Worker.Publishing;
 using AppSyncChat.Worker.Tests.Fakes;
 using Microsoft.Extensions.Logging.Abstractions;
 using static AppSyncChat.Worker.Tests.Fakes.ModelStep;
@@ -23,7 +18,7 @@ public sealed class WorkerHostTests
         [SettingNames.DefaultModelId] = "local-model",
         [SettingNames.DynamoDbEndpoint] = "http://127.0.0.1:9",
         [SettingNames.BedrockEndpoint] = "http://127.0.0.1:9",
-        [SettingNames.PublishStrategy] = "sentence",
+        [SettingNames.CoalesceWindowMs] = "40",
         ["AWS_ACCESS_KEY_ID"] = "AKIDEXAMPLE",
         ["AWS_SECRET_ACCESS_KEY"] = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
     };
@@ -34,41 +29,55 @@ public sealed class WorkerHostTests
         using var host = WorkerHost.Create(Settings.GetValueOrDefault, NullLoggerFactory.Instance);
 
         Assert.Equal("local-model", host.Options.DefaultModelId);
-        Assert.Equal(AppSyncChat.Worker.Publishing.PublishStrategy.Sentence, host.Options.Turn.PublishStrategy);
+        Assert.Equal(new CoalescingPolicy(TimeSpan.FromMilliseconds(40), 16 * 1024), host.Processor.PublishPolicy);
     }
 
     [Fact]
-    public void Create_BadSetting_FailsFastNamingIt()
+    public void Create_TheFormerStrategySetting_CannotSwitchProductionOffCoalescing()
     {
-        var settings = new Dictionary<string, string?>(Settings) { [SettingNames.EventsHttpEndpoint] = null };
+        // Baselines were once chosen by APPSYNCCHAT_PUBLISH_STRATEGY; now only the benchmark's seam plugs them in.
+        var settings = new Dictionary<string, string?>(Settings) { ["APPSYNCCHAT_PUBLISH_STRATEGY"] = "per-delta" };
 
-        var ex = Assert.Throws<WorkerConfigurationException>(() => WorkerHost.Create(settings.GetValueOrDefault, NullLoggerFactory.Instance));
+        using var host = WorkerHost.Create(settings.GetValueOrDefault, NullLoggerFactory.Instance);
 
-        Assert.Equal(SettingNames.EventsHttpEndpoint, ex.SettingName);
+        Assert.IsType<CoalescingPolicy>(host.Processor.PublishPolicy);
     }
 
     [Fact]
     public async Task Handler_FromTheCompositionRoot_RunsATurnEndToEnd_OverTheSeams()
     {
-        var time = new ManualTimeProvider();
-        var store = new FakeTurnStore(FakeTurnStore.User("u1", "Say hi"));
-        var publisher = new FakeEventsPublisher();
-        using var host = WorkerHost.Create(Settings.GetValueOrDefault, NullLoggerFactory.Instance, new WorkerSeams
-        {
-            Chat = new FakeChatClient([Text("Hi there.")]),
-            Store = store,
-            Events = publisher,
-            Time = time,
-            WorkerId = "w-test",
-        });
-        var body = JsonSerializer.Serialize(new ChatTurnRequest { RequestId = "r1", ConversationId = "conv-1", UserMessageId = "u1", AssistantMessageId = "a1", Turn = 1 }, ContractsJsonContext.Default.ChatTurnRequest);
-        var payload = JsonSerializer.SerializeToUtf8Bytes(new SqsEvent([new SqsEventRecord { MessageId = "m1", ReceiptHandle = "rh", Body = body }]), LambdaEventsJsonContext.Default.SqsEvent);
+        var (response, store, publisher) = await HostTurn.RunAsync(Settings, new FakeChatClient([Text("Hi there.")]));
 
-        var response = await host.Handler.HandleAsync(new LambdaInvocation("inv", time.GetUtcNow().AddMinutes(1), null, null, payload), CancellationToken.None);
-
-        Assert.Equal("""{"batchItemFailures":[]}""", Encoding.UTF8.GetString(response.Span));
+        Assert.Equal("""{"batchItemFailures":[]}""", response);
         Assert.Equal("Hi there.", store.Outcome!.Text);
         Assert.StartsWith("w-test/", store.Claims[0].Lease.Owner, StringComparison.Ordinal);
         Assert.Equal("Hi there.", Viewer.Replay(publisher.Delivered).Text);
+    }
+
+    [Fact]
+    public async Task Handler_WithAPublishPolicySeam_PublishesWithIt()
+    {
+        var baseline = new OnePerAppendPolicy();
+
+        var (response, store, publisher) = await HostTurn.RunAsync(Settings, new FakeChatClient([Text("Hi"), Text(" there.")]), baseline);
+
+        Assert.Equal("""{"batchItemFailures":[]}""", response);
+        Assert.Equal("Hi there.", store.Outcome!.Text);
+        // On the stopped manual clock coalescing would hold " there." until the end; the seam's policy does not.
+        Assert.Equal(["Hi", " there."], publisher.Delivered.OfType<TextDelta>().Select(d => d.Text));
+        Assert.All(publisher.Publishes, p => Assert.Single(p.Events));
+        Assert.Equal("Hi there.", Viewer.Replay(publisher.Delivered).Text);
+    }
+
+    /// <summary>A stand-in for a benchmark baseline (the real ones live in bench/Baselines/).</summary>
+    private sealed class OnePerAppendPolicy : IPublishPolicy
+    {
+        public int MaxEventsPerPublish => 1;
+
+        public bool ReleaseBeforeEvent => true;
+
+        public PendingTextStep AfterAppend(PendingText pending) => PendingTextStep.Release;
+
+        public TimeSpan? ReleaseAfter(PendingText pending) => null;
     }
 }

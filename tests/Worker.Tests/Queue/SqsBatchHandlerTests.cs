@@ -141,7 +141,7 @@ public sealed class SqsBatchHandlerTests
         var log = new TestLogger();
         var stuckStore = new FakeTurnStore(FakeTurnStore.User("u1", "Hi"));
         var stuckEvents = new FakeEventsPublisher();
-        var stuck = new AppSyncChat.Worker.Turns.TurnProcessor(new FakeChatClient([Text("Long"), Hang()]), stuckStore, stuckEvents, AppSyncChat.Worker.Tools.ToolRegistry.CreateDefault(TimeProvider.System), new AppSyncChat.Worker.Turns.ModelErrorClassifier(), options, "m", "w1", TimeProvider.System, log);
+        var stuck = new AppSyncChat.Worker.Turns.TurnProcessor(new FakeChatClient([Text("Long"), Hang()]), stuckStore, stuckEvents, AppSyncChat.Worker.Tools.ToolRegistry.CreateDemo(TimeProvider.System), new AppSyncChat.Worker.Turns.ModelErrorClassifier(), options, "m", "w1", TimeProvider.System, log);
         var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(5);
         using var invocation = new CancellationTokenSource(deadline - DateTimeOffset.UtcNow);
         var handling = Task.Run(() => new SqsBatchHandler(stuck, log).HandleAsync(new SqsEvent([Record("m-stuck", Body())]), deadline, "inv-1", invocation.Token));

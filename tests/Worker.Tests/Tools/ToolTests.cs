@@ -80,7 +80,7 @@ public sealed class ToolTests
     [Fact]
     public void Registry_DeclaresTheToolsWithTheirSchemas_AndRejectsDuplicates()
     {
-        var registry = ToolRegistry.CreateDefault(TimeProvider.System);
+        var registry = ToolRegistry.CreateDemo(TimeProvider.System);
 
         Assert.Equal(["get_current_time", "calculate"], registry.Declarations.Select(d => d.Name));
         var calculate = (Microsoft.Extensions.AI.AIFunctionDeclaration)registry.Declarations[1];

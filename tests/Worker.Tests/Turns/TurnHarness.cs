@@ -11,6 +11,9 @@ namespace AppSyncChat.Worker.Tests.Turns;
 /// <summary>A turn processor wired to fakes and a manual clock.</summary>
 internal sealed class TurnHarness
 {
+    /// <summary>The default model: one that supports tool use (the Local Bedrock emulator's default id).</summary>
+    public const string ModelId = "anthropic.claude-3-5-haiku-20241022-v1:0";
+
     public TurnHarness(FakeChatClient chat, TurnOptions? options = null, ToolRegistry? tools = null)
     {
         Time = new ManualTimeProvider();
@@ -18,7 +21,7 @@ internal sealed class TurnHarness
         Store = new FakeTurnStore(FakeTurnStore.User("u0", "Hi"), FakeTurnStore.Assistant("a0", "Hello! How can I help?"), FakeTurnStore.User("u1", "Tell me a story"));
         Publisher = new FakeEventsPublisher();
         Options = options ?? new TurnOptions();
-        Processor = new TurnProcessor(Chat, Store, Publisher, tools ?? ToolRegistry.CreateDefault(Time), new ModelErrorClassifier(), Options, "test-model", "worker-1", Time, Log, jitter: () => 1.0);
+        Processor = new TurnProcessor(Chat, Store, Publisher, tools ?? ToolRegistry.CreateDemo(Time), new ModelErrorClassifier(), Options, ModelId, "worker-1", Time, Log, jitter: () => 1.0);
         Deadline = Time.GetUtcNow() + TimeSpan.FromMinutes(15);
     }
 

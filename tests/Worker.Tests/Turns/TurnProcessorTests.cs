@@ -35,7 +35,7 @@ public sealed class TurnProcessorTests
         Assert.Equal(outcome.Seq, completed.Seq);
         Assert.Equal(new TokenUsage(12, 4, 16), completed.Usage);
         var started = Assert.IsType<TurnStarted>(h.Events[0]);
-        Assert.Equal("test-model", started.ModelId);
+        Assert.Equal(TurnHarness.ModelId, started.ModelId);
         Assert.Equal(1_700_000_000_000, started.RequestedAtMs);
         Assert.All(h.Publisher.Publishes, p => Assert.Equal("/chat/conv-1", p.Channel));
     }
@@ -44,14 +44,14 @@ public sealed class TurnProcessorTests
     public async Task Turn_SendsBoundedHistoryAndTools_ToTheModel()
     {
         var h = new TurnHarness(new FakeChatClient([Text("ok")]));
-        h.Request = h.Request with { Settings = new() { SystemPrompt = "Be brief.", MaxTokens = 100, ModelId = "other-model" } };
+        h.Request = h.Request with { Settings = new() { SystemPrompt = "Be brief.", MaxTokens = 100, ModelId = "us.anthropic.claude-3-7-sonnet-20250219-v1:0" } };
 
         await h.RunAsync();
 
         var (messages, options) = h.Chat.Requests[0];
         Assert.Equal([ChatRole.System, ChatRole.User, ChatRole.Assistant, ChatRole.User], messages.Select(m => m.Role));
         Assert.Equal("Tell me a story", messages[^1].Text);
-        Assert.Equal("other-model", options!.ModelId);
+        Assert.Equal("us.anthropic.claude-3-7-sonnet-20250219-v1:0", options!.ModelId);
         Assert.Equal(100, options.MaxOutputTokens);
         Assert.Equal(["get_current_time", "calculate"], options.Tools!.Select(t => t.Name));
         Assert.Equal(1, h.Store.Claims[0].Turn);

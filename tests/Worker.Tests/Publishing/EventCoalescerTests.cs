@@ -5,15 +5,15 @@ using AppSyncChat.Worker.Tests.Fakes;
 
 namespace AppSyncChat.Worker.Tests.Publishing;
 
-public sealed class CoalescerTests
+public sealed class EventCoalescerTests
 {
     [Fact]
     public async Task FirstText_IsPublishedAtOnce_WithoutWaitingForTheWindow()
     {
-        await using var h = new StreamHarness(StreamHarness.Coalesced());
+        await using var h = new CoalescerHarness(CoalescerHarness.Coalesced());
         await h.EventsAsync(1);
 
-        h.Stream.AppendText("Hel");
+        h.Coalescer.AppendText("Hel");
         await h.EventsAsync(2);
 
         Assert.Equal(["Hel"], h.Texts);
@@ -23,15 +23,15 @@ public sealed class CoalescerTests
     [Fact]
     public async Task LaterText_MergesUntilTheWindowPasses_ThenLeavesAsOneEvent()
     {
-        await using var h = new StreamHarness(StreamHarness.Coalesced());
-        h.Stream.AppendText("Hel");
+        await using var h = new CoalescerHarness(CoalescerHarness.Coalesced());
+        h.Coalescer.AppendText("Hel");
         await h.EventsAsync(2);
 
-        h.Stream.AppendText("lo");
-        h.Stream.AppendText(", wor");
+        h.Coalescer.AppendText("lo");
+        h.Coalescer.AppendText(", wor");
         await h.WindowArmedAsync();
-        h.Time.Advance(StreamHarness.Window - TimeSpan.FromMilliseconds(1));
-        h.Stream.AppendText("ld");
+        h.Time.Advance(CoalescerHarness.Window - TimeSpan.FromMilliseconds(1));
+        h.Coalescer.AppendText("ld");
         await ManualTimeProvider.SettleAsync();
         Assert.Equal(2, h.Events.Count);
 
@@ -44,15 +44,15 @@ public sealed class CoalescerTests
     [Fact]
     public async Task Window_IsCountedFromTheFirstPendingCharacter()
     {
-        await using var h = new StreamHarness(StreamHarness.Coalesced());
-        h.Stream.AppendText("a");
+        await using var h = new CoalescerHarness(CoalescerHarness.Coalesced());
+        h.Coalescer.AppendText("a");
         await h.EventsAsync(2);
 
         h.Time.Advance(TimeSpan.FromMilliseconds(500));
-        h.Stream.AppendText("b");
+        h.Coalescer.AppendText("b");
         await h.WindowArmedAsync();
         h.Time.Advance(TimeSpan.FromMilliseconds(60));
-        h.Stream.AppendText("c");
+        h.Coalescer.AppendText("c");
         h.Time.Advance(TimeSpan.FromMilliseconds(40));
         await h.EventsAsync(3);
 
@@ -62,13 +62,13 @@ public sealed class CoalescerTests
     [Fact]
     public async Task SizeBound_FlushesBeforeTheWindow()
     {
-        await using var h = new StreamHarness(StreamHarness.Coalesced(maxChars: 10));
-        h.Stream.AppendText("x");
+        await using var h = new CoalescerHarness(CoalescerHarness.Coalesced(maxChars: 10));
+        h.Coalescer.AppendText("x");
         await h.EventsAsync(2);
 
-        h.Stream.AppendText("12345");
+        h.Coalescer.AppendText("12345");
         await h.WindowArmedAsync();
-        h.Stream.AppendText("67890");
+        h.Coalescer.AppendText("67890");
         await h.EventsAsync(3);
 
         Assert.Equal(["x", "1234567890"], h.Texts);
@@ -77,10 +77,10 @@ public sealed class CoalescerTests
     [Fact]
     public async Task NonTextEvent_FlushesPendingTextFirst_InTheSamePublish()
     {
-        await using var h = new StreamHarness(StreamHarness.Coalesced());
-        h.Stream.AppendText("Let me check");
+        await using var h = new CoalescerHarness(CoalescerHarness.Coalesced());
+        h.Coalescer.AppendText("Let me check");
         await h.EventsAsync(2);
-        h.Stream.AppendText(" the time.");
+        h.Coalescer.AppendText(" the time.");
         await h.WindowArmedAsync();
 
         h.Tool("tool-1");
@@ -94,13 +94,13 @@ public sealed class CoalescerTests
     [Fact]
     public async Task TextAfterANonTextEvent_IsPublishedAtOnce()
     {
-        await using var h = new StreamHarness(StreamHarness.Coalesced());
-        h.Stream.AppendText("a");
+        await using var h = new CoalescerHarness(CoalescerHarness.Coalesced());
+        h.Coalescer.AppendText("a");
         await h.EventsAsync(2);
         h.Tool("tool-1");
         await h.EventsAsync(3);
 
-        h.Stream.AppendText("b");
+        h.Coalescer.AppendText("b");
         await h.EventsAsync(4);
 
         Assert.Equal(["a", "b"], h.Texts);
@@ -109,15 +109,15 @@ public sealed class CoalescerTests
     [Fact]
     public async Task SlowChannel_GetsFewerBiggerPublishes_WithOnePublishInFlight()
     {
-        await using var h = new StreamHarness(StreamHarness.Coalesced());
+        await using var h = new CoalescerHarness(CoalescerHarness.Coalesced());
         await h.EventsAsync(1);
         h.Publisher.Hold();
-        h.Stream.AppendText("t0 ");
+        h.Coalescer.AppendText("t0 ");
         await Eventually.TrueAsync(() => h.Publisher.Count == 2);
 
         for (var i = 1; i <= 200; i++)
         {
-            h.Stream.AppendText($"t{i} ");
+            h.Coalescer.AppendText($"t{i} ");
             h.Time.Advance(TimeSpan.FromMilliseconds(10));
         }
 
@@ -137,7 +137,7 @@ public sealed class CoalescerTests
     [Fact]
     public async Task ManyEvents_GoAtMostFivePerPublish_InSeqOrder()
     {
-        await using var h = new StreamHarness(StreamHarness.Coalesced());
+        await using var h = new CoalescerHarness(CoalescerHarness.Coalesced());
         await h.EventsAsync(1);
         h.Publisher.Hold();
         h.Tool("t0");
@@ -158,10 +158,10 @@ public sealed class CoalescerTests
     [Fact]
     public async Task HugeText_IsSplitSoNoEventPasses240KB_AndRebuildsExactly()
     {
-        await using var h = new StreamHarness(StreamHarness.Coalesced(maxChars: 1_000_000));
+        await using var h = new CoalescerHarness(CoalescerHarness.Coalesced(maxChars: 1_000_000));
         await h.EventsAsync(1);
         h.Publisher.Hold();
-        h.Stream.AppendText("start ");
+        h.Coalescer.AppendText("start ");
         await Eventually.TrueAsync(() => h.Publisher.Count == 2);
         var rng = new Random(7);
         var big = new StringBuilder();
@@ -170,7 +170,7 @@ public sealed class CoalescerTests
             big.Append(i % 97 == 0 ? "é\"<😀" : ((char)('a' + rng.Next(26))).ToString());
         }
 
-        h.Stream.AppendText(big.ToString());
+        h.Coalescer.AppendText(big.ToString());
         h.Publisher.Release();
         var (text, _) = await h.CompleteAsync();
 
@@ -187,13 +187,13 @@ public sealed class CoalescerTests
     [Fact]
     public async Task SurrogatePair_SplitAcrossModelDeltas_IsNeverSplitAcrossEvents()
     {
-        await using var h = new StreamHarness(StreamHarness.Coalesced());
+        await using var h = new CoalescerHarness(CoalescerHarness.Coalesced());
         await h.EventsAsync(1);
 
-        h.Stream.AppendText("smile \uD83D");
+        h.Coalescer.AppendText("smile \uD83D");
         await h.EventsAsync(2);
-        h.Stream.AppendText("\uDE00!");
-        h.Time.Advance(StreamHarness.Window);
+        h.Coalescer.AppendText("\uDE00!");
+        h.Time.Advance(CoalescerHarness.Window);
         var (text, _) = await h.CompleteAsync();
 
         Assert.Equal(["smile ", "\uD83D\uDE00!"], h.Texts);
@@ -204,12 +204,12 @@ public sealed class CoalescerTests
     [Fact]
     public async Task FirstPiece_ThatIsHalfASurrogatePair_LeavesAtOnceWhenTheOtherHalfArrives()
     {
-        await using var h = new StreamHarness(StreamHarness.Coalesced());
+        await using var h = new CoalescerHarness(CoalescerHarness.Coalesced());
         await h.EventsAsync(1);
 
-        h.Stream.AppendText("\uD83D");
+        h.Coalescer.AppendText("\uD83D");
         await ManualTimeProvider.SettleAsync();
-        h.Stream.AppendText("\uDE00 hi");
+        h.Coalescer.AppendText("\uDE00 hi");
         await h.EventsAsync(2);
 
         Assert.Equal(["\uD83D\uDE00 hi"], h.Texts);
@@ -218,8 +218,8 @@ public sealed class CoalescerTests
     [Fact]
     public async Task Offsets_StartAtTheKeptPrefix_WhenATurnContinues()
     {
-        await using var h = new StreamHarness(StreamHarness.Coalesced(), startText: "Once upon");
-        h.Stream.AppendText(" a time");
+        await using var h = new CoalescerHarness(CoalescerHarness.Coalesced(), startText: "Once upon");
+        h.Coalescer.AppendText(" a time");
         var (text, _) = await h.CompleteAsync();
 
         var started = Assert.IsType<TurnStarted>(h.Events[0]);
@@ -232,13 +232,13 @@ public sealed class CoalescerTests
     [Fact]
     public async Task Snapshot_HoldsTheTextOfEveryCreatedEvent_AndTheLastSeq()
     {
-        await using var h = new StreamHarness(StreamHarness.Coalesced());
-        h.Stream.AppendText("Hello");
+        await using var h = new CoalescerHarness(CoalescerHarness.Coalesced());
+        h.Coalescer.AppendText("Hello");
         await h.EventsAsync(2);
-        h.Stream.AppendText(" pending");
+        h.Coalescer.AppendText(" pending");
         await h.WindowArmedAsync();
 
-        var (text, seq) = h.Stream.Snapshot();
+        var (text, seq) = h.Coalescer.Snapshot();
 
         Assert.Equal("Hello", text);
         Assert.Equal(1, seq);
@@ -250,13 +250,13 @@ public sealed class CoalescerTests
         var rng = new Random(42);
         for (var run = 0; run < 20; run++)
         {
-            await using var h = new StreamHarness(StreamHarness.Coalesced(maxChars: 1 + rng.Next(200)));
+            await using var h = new CoalescerHarness(CoalescerHarness.Coalesced(maxChars: 1 + rng.Next(200)));
             var expected = new StringBuilder();
             for (var i = 0; i < 300; i++)
             {
                 var piece = rng.Next(10) == 0 ? "😀" : new string((char)('a' + rng.Next(26)), 1 + rng.Next(5));
                 expected.Append(piece);
-                h.Stream.AppendText(piece);
+                h.Coalescer.AppendText(piece);
                 if (rng.Next(4) == 0)
                 {
                     h.Time.Advance(TimeSpan.FromMilliseconds(rng.Next(150)));

@@ -9,27 +9,28 @@ namespace AppSyncChat.Worker.Publishing;
 public sealed record TurnIdentity(string ConversationId, string MessageId, int Turn);
 
 /// <summary>
-/// The ordered event stream of one turn, and its coalescer. The model loop appends text and enqueues
-/// non-text events; a single pump task turns them into <see cref="StreamEvent"/>s (assigning <c>seq</c>
-/// gap-free and <c>offset</c> exactly) and publishes them, one publish at a time.
+/// Merges one turn's model text into as few events as liveness allows, and orders it with the turn's
+/// other events. The model loop appends text and enqueues non-text events; a single pump task turns them
+/// into <see cref="StreamEvent"/>s (assigning <c>seq</c> gap-free and <c>offset</c> exactly) and publishes
+/// them, one publish at a time.
 /// <para>
-/// Coalesced strategy: the first text of the turn (and the first after a non-text event) leaves at
-/// once; later text waits until <see cref="PublishPolicy.Window"/> has passed since its first
-/// character, or <see cref="PublishPolicy.MaxChars"/> characters are pending, or a non-text event
-/// arrives. While a publish is in flight text keeps merging, so a slow channel gets fewer, bigger
-/// publishes (back-pressure); events leave in seq order, one publish at a time (viewers may still receive
+/// When pending text becomes events is the <see cref="IPublishPolicy"/>'s decision; production's is
+/// <see cref="CoalescingPolicy"/>: the first text of the turn (and the first after a non-text event) leaves at
+/// once; later text waits until its window has passed since its first character, or enough characters are
+/// pending, or a non-text event arrives. While a publish is in flight text keeps merging, so a slow channel
+/// gets fewer, bigger publishes (back-pressure); events leave in seq order, one publish at a time (viewers may still receive
 /// them out of order or twice: see <see cref="EventBatchPublisher"/>). Text is materialized into events only when it is
 /// about to be published, which is what makes the merging free: appending a token is one
 /// <see cref="StringBuilder.Append(string)"/> into a reused buffer, with no per-token event, task or timer.
 /// </para>
 /// <para>No event passes 240 KB (text is split, never inside a surrogate pair); at most
-/// <see cref="PublishPolicy.MaxEventsPerPublish"/> events go in one publish.</para>
+/// <see cref="IPublishPolicy.MaxEventsPerPublish"/> events go in one publish.</para>
 /// </summary>
-public sealed class TurnEventStream : IAsyncDisposable
+public sealed class EventCoalescer : IAsyncDisposable
 {
     private readonly TurnIdentity _id;
     private readonly string _channel;
-    private readonly PublishPolicy _policy;
+    private readonly IPublishPolicy _policy;
     private readonly TimeProvider _time;
     private readonly EventBatchPublisher _publisher;
     private readonly int _textBudgetBytes;
@@ -41,7 +42,7 @@ public sealed class TurnEventStream : IAsyncDisposable
     private readonly long _startOffset;
     private long _nextSeq;
     private long _pendingSince;
-    private bool _immediate;
+    private bool _firstSinceEvent = true;
     private bool _completing;
     private bool _sealed;
     private bool _started;
@@ -52,11 +53,11 @@ public sealed class TurnEventStream : IAsyncDisposable
     private bool _inFlight;
     private Task? _pump;
 
-    internal TurnEventStream(
+    internal EventCoalescer(
         TurnIdentity id,
         string channel,
         string startText,
-        PublishPolicy policy,
+        IPublishPolicy policy,
         EventBatchPublisher publisher,
         TimeProvider time)
     {
@@ -67,9 +68,8 @@ public sealed class TurnEventStream : IAsyncDisposable
         _time = time;
         _text = new StringBuilder(startText, Math.Max(256, startText.Length * 2));
         _startOffset = startText.Length;
-        _immediate = policy.FirstTextImmediate;
         _textBudgetBytes = StreamEventTypes.MaxEventBytes - EnvelopeBytes(id);
-        _windowTimer = time.CreateTimer(static s => ((TurnEventStream)s!).OnWindowElapsed(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _windowTimer = time.CreateTimer(static s => ((EventCoalescer)s!).OnWindowElapsed(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     public TurnIdentity Identity => _id;
@@ -108,7 +108,7 @@ public sealed class TurnEventStream : IAsyncDisposable
         {
             if (_started)
             {
-                throw new InvalidOperationException("The stream was already started.");
+                throw new InvalidOperationException("The coalescer was already started.");
             }
 
             _started = true;
@@ -128,40 +128,22 @@ public sealed class TurnEventStream : IAsyncDisposable
         lock (_gate)
         {
             ThrowIfSealed();
-            var wasEmpty = _pending.Length == 0;
-            _pending.Append(text);
-            switch (_policy.Strategy)
+            if (_pending.Length == 0)
             {
-                case PublishStrategy.Coalesced:
-                    if (wasEmpty)
-                    {
-                        _pendingSince = _time.GetTimestamp();
-                        WakeLocked();
-                    }
-                    else if (_immediate)
-                    {
-                        // The first piece was only half a surrogate pair (held back): this one completes it.
-                        WakeLocked();
-                    }
-                    else if (_pending.Length >= _policy.MaxChars && _pending.Length - text.Length < _policy.MaxChars)
-                    {
-                        WakeLocked();
-                    }
+                _pendingSince = _time.GetTimestamp();
+            }
 
+            _pending.Append(text);
+            switch (_policy.AfterAppend(PendingLocked(text.Length)))
+            {
+                case PendingTextStep.WakePublisher:
+                    WakeLocked();
                     break;
-                case PublishStrategy.PerDelta:
+                case PendingTextStep.Release:
                     MaterializePendingLocked(final: false);
                     WakeLocked();
                     break;
-                case PublishStrategy.Sentence:
-                    if (_pending.Length >= _policy.MaxChars || EndsSentence(_pending))
-                    {
-                        MaterializePendingLocked(final: false);
-                        WakeLocked();
-                    }
-
-                    break;
-                case PublishStrategy.FinalOnly:
+                case PendingTextStep.Keep:
                 default:
                     break;
             }
@@ -179,14 +161,14 @@ public sealed class TurnEventStream : IAsyncDisposable
         lock (_gate)
         {
             ThrowIfSealed();
-            if (_policy.Strategy != PublishStrategy.FinalOnly)
+            if (_policy.ReleaseBeforeEvent)
             {
                 MaterializePendingLocked(final: false);
             }
 
             var evt = create(_id, _nextSeq++);
             _outbox.Enqueue(evt);
-            _immediate = _policy.FirstTextImmediate;
+            _firstSinceEvent = true;
             WakeLocked();
             return evt;
         }
@@ -326,16 +308,15 @@ public sealed class TurnEventStream : IAsyncDisposable
                 // look (a timer may fire inside Change, on this thread) sets the flag again, so we look again
                 // instead of sleeping.
                 _wakeRequested = false;
-                if (_policy.Strategy == PublishStrategy.Coalesced && _pending.Length > 0)
+                if (_pending.Length > 0 && _policy.ReleaseAfter(PendingLocked(appended: 0)) is { } releaseAfter)
                 {
-                    var elapsed = _time.GetElapsedTime(_pendingSince);
-                    if (_immediate || _pending.Length >= _policy.MaxChars || elapsed >= _policy.Window)
+                    if (releaseAfter <= TimeSpan.Zero)
                     {
                         MaterializePendingLocked(final: false);
                     }
                     else if (_outbox.Count == 0)
                     {
-                        _windowTimer.Change(_policy.Window - elapsed, Timeout.InfiniteTimeSpan);
+                        _windowTimer.Change(releaseAfter, Timeout.InfiniteTimeSpan);
                     }
                 }
 
@@ -443,24 +424,11 @@ public sealed class TurnEventStream : IAsyncDisposable
             span = span[take..];
         }
 
-        _immediate = false;
+        _firstSinceEvent = false;
     }
 
-    private static bool EndsSentence(StringBuilder builder)
-    {
-        for (var i = builder.Length - 1; i >= 0; i--)
-        {
-            var c = builder[i];
-            if (c is ' ' or '\t')
-            {
-                continue;
-            }
-
-            return c is '.' or '!' or '?' or '\n';
-        }
-
-        return false;
-    }
+    /// <summary>The pending text as the policy sees it. Called with <see cref="_gate"/> held.</summary>
+    private PendingText PendingLocked(int appended) => new(_pending, appended, _firstSinceEvent, _time, _pendingSince);
 
     private void ThrowIfCompleting()
     {

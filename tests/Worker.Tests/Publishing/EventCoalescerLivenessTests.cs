@@ -15,34 +15,34 @@ namespace AppSyncChat.Worker.Tests.Publishing;
 /// Liveness of the coalescer: pending text always leaves within one window plus one publish, whatever the
 /// interleaving of the window timer, appends, enqueues and publishes.
 /// </summary>
-public sealed class CoalescerLivenessTests(ITestOutputHelper output)
+public sealed class EventCoalescerLivenessTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task WindowTimer_FiringInsideChange_StillPublishesThePendingText()
     {
         // The timer's thread wins the race: it fires after the pump armed it and before the pump starts waiting.
         // A wake-up that is not recorded under the pump's lock is lost here, and " world" would wait for the end of the turn.
-        await using var h = new StreamHarness(StreamHarness.Coalesced(), time: new ManualTimeProvider { FireInsideChange = true });
-        h.Stream.AppendText("Hello");
+        await using var h = new CoalescerHarness(CoalescerHarness.Coalesced(), time: new ManualTimeProvider { FireInsideChange = true });
+        h.Coalescer.AppendText("Hello");
         await h.EventsAsync(2);
 
-        h.Stream.AppendText(" world");
+        h.Coalescer.AppendText(" world");
         await h.EventsAsync(3);
 
         Assert.Equal(["Hello", " world"], h.Texts);
-        Assert.Contains(StreamHarness.Window, h.Time.Delays);
+        Assert.Contains(CoalescerHarness.Window, h.Time.Delays);
     }
 
     [Fact]
     public async Task WindowTimer_FiringInsideChange_ManyWindows_EveryPieceLeavesBeforeTheTurnEnds()
     {
-        await using var h = new StreamHarness(StreamHarness.Coalesced(), time: new ManualTimeProvider { FireInsideChange = true });
+        await using var h = new CoalescerHarness(CoalescerHarness.Coalesced(), time: new ManualTimeProvider { FireInsideChange = true });
         var expected = new StringBuilder();
         for (var i = 0; i < 50; i++)
         {
             var piece = $"p{i} ";
             expected.Append(piece);
-            h.Stream.AppendText(piece);
+            h.Coalescer.AppendText(piece);
             await Eventually.TrueAsync(() => string.Concat(h.Texts) == expected.ToString(), $"piece {i} published");
         }
 
@@ -66,9 +66,9 @@ public sealed class CoalescerLivenessTests(ITestOutputHelper output)
         var deadline = TimeSpan.FromSeconds(5);
         var publisher = new JitteryPublisher(seed: 11);
         var batch = new EventBatchPublisher(publisher, TimeProvider.System, 3, TimeSpan.Zero, new PublishStats(), new TestLogger());
-        await using var stream = new TurnEventStream(
+        await using var stream = new EventCoalescer(
             new TurnIdentity("conv-1", "msg-1", 1), "/chat/conv-1", string.Empty,
-            PublishPolicy.For(PublishStrategy.Coalesced, window, 16 * 1024), batch, TimeProvider.System);
+            new CoalescingPolicy(window, 16 * 1024), batch, TimeProvider.System);
         stream.Start(CancellationToken.None);
         stream.Enqueue((t, seq) => new TurnStarted { ConversationId = t.ConversationId, MessageId = t.MessageId, Turn = t.Turn, Seq = seq, Offset = 0 });
 

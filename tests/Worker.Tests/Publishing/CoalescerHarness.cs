@@ -5,23 +5,23 @@ using AppSyncChat.Worker.Tests.Fakes;
 
 namespace AppSyncChat.Worker.Tests.Publishing;
 
-/// <summary>A turn event stream wired to a fake channel and a manual clock.</summary>
-internal sealed class StreamHarness : IAsyncDisposable
+/// <summary>An event coalescer wired to a fake channel and a manual clock.</summary>
+internal sealed class CoalescerHarness : IAsyncDisposable
 {
     public static readonly TimeSpan Window = TimeSpan.FromMilliseconds(100);
 
-    public StreamHarness(PublishPolicy policy, string startText = "", int maxRepublish = 3, ManualTimeProvider? time = null)
+    public CoalescerHarness(IPublishPolicy policy, string startText = "", int maxRepublish = 3, ManualTimeProvider? time = null)
     {
         Publisher = new FakeEventsPublisher();
         Time = time ?? new ManualTimeProvider();
         Stats = new PublishStats();
         var batch = new EventBatchPublisher(Publisher, Time, maxRepublish, TimeSpan.Zero, Stats, new TestLogger());
-        Stream = new TurnEventStream(new TurnIdentity("conv-1", "msg-1", 1), "/chat/conv-1", startText, policy, batch, Time);
-        Stream.Start(CancellationToken.None);
-        Stream.Enqueue((t, seq) => new TurnStarted { ConversationId = t.ConversationId, MessageId = t.MessageId, Turn = t.Turn, Seq = seq, Offset = startText.Length });
+        Coalescer = new EventCoalescer(new TurnIdentity("conv-1", "msg-1", 1), "/chat/conv-1", startText, policy, batch, Time);
+        Coalescer.Start(CancellationToken.None);
+        Coalescer.Enqueue((t, seq) => new TurnStarted { ConversationId = t.ConversationId, MessageId = t.MessageId, Turn = t.Turn, Seq = seq, Offset = startText.Length });
     }
 
-    public static PublishPolicy Coalesced(int maxChars = 16 * 1024) => PublishPolicy.For(PublishStrategy.Coalesced, Window, maxChars);
+    public static IPublishPolicy Coalesced(int maxChars = 16 * 1024) => new CoalescingPolicy(Window, maxChars);
 
     public FakeEventsPublisher Publisher { get; }
 
@@ -29,10 +29,10 @@ internal sealed class StreamHarness : IAsyncDisposable
 
     public PublishStats Stats { get; }
 
-    public TurnEventStream Stream { get; }
+    public EventCoalescer Coalescer { get; }
 
     public Task<(string Text, StreamEvent Terminal)> CompleteAsync() =>
-        Stream.CompleteAsync((t, seq, text) => new TurnCompleted
+        Coalescer.CompleteAsync((t, seq, text) => new TurnCompleted
         {
             ConversationId = t.ConversationId,
             MessageId = t.MessageId,
@@ -43,7 +43,7 @@ internal sealed class StreamHarness : IAsyncDisposable
             Checksum = TextChecksum.Of(text),
         });
 
-    public void Tool(string id) => Stream.Enqueue((t, seq) => new ToolStarted { ConversationId = t.ConversationId, MessageId = t.MessageId, Turn = t.Turn, Seq = seq, ToolUseId = id, Name = "calculate" });
+    public void Tool(string id) => Coalescer.Enqueue((t, seq) => new ToolStarted { ConversationId = t.ConversationId, MessageId = t.MessageId, Turn = t.Turn, Seq = seq, ToolUseId = id, Name = "calculate" });
 
     /// <summary>Waits until <paramref name="count"/> events were delivered and no publish is in flight.</summary>
     public async Task EventsAsync(int count)
@@ -59,5 +59,5 @@ internal sealed class StreamHarness : IAsyncDisposable
 
     public List<string> Texts => [.. Events.OfType<TextDelta>().Select(d => d.Text)];
 
-    public async ValueTask DisposeAsync() => await Stream.DisposeAsync();
+    public async ValueTask DisposeAsync() => await Coalescer.DisposeAsync();
 }
