@@ -191,7 +191,7 @@ public sealed class AppSyncChatStack : Stack
     {
         var function = CreateFunction("ApiFunction", options.ApiAssetDirectory, options.ApiMemoryMb, options.ApiTimeout,
             "AppSyncChat GraphQL resolver (direct Lambda resolver for every root field).",
-            ApiEnvironment(options));
+            ApiSettings(options, Table.TableName, Queue.QueueUrl));
 
         // What DynamoConversationStore calls for the Api: item reads/writes, message queries, and
         // DeleteItem to release an idempotency record whose enqueue failed.
@@ -220,14 +220,13 @@ public sealed class AppSyncChatStack : Stack
     {
         var function = CreateFunction("WorkerFunction", options.WorkerAssetDirectory, options.WorkerMemoryMb, options.WorkerTimeout,
             "AppSyncChat streaming worker: Bedrock ConverseStream to AppSync Events.",
-            new Dictionary<string, string>
+            new WorkerEnvironment
             {
-                [SettingNames.TableName] = Table.TableName,
-                [SettingNames.DefaultModelId] = options.ModelIds[0],
-                [SettingNames.DemoTools] = options.DemoTools ? "true" : "false",
-                [SettingNames.EventsHttpEndpoint] = Events.HttpEndpoint,
-                [SettingNames.LogFormat] = "json",
-            });
+                TableName = Table.TableName,
+                DefaultModelId = options.ModelIds[0],
+                DemoTools = options.DemoTools,
+                EventsHttpEndpoint = Events.HttpEndpoint,
+            }.Build());
 
         function.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps
         {
@@ -267,23 +266,14 @@ public sealed class AppSyncChatStack : Stack
         return function;
     }
 
-    private Dictionary<string, string> ApiEnvironment(AppSyncChatOptions options)
+    private static Dictionary<string, string> ApiSettings(AppSyncChatOptions options, string tableName, string queueUrl) => new ApiEnvironment
     {
-        var environment = new Dictionary<string, string>
-        {
-            [SettingNames.TableName] = Table.TableName,
-            [SettingNames.QueueUrl] = Queue.QueueUrl,
-            [SettingNames.LogFormat] = "json",
-            // The Api derives when a turn counts as abandoned from it (visibility + 60 s).
-            [SettingNames.QueueVisibilityTimeoutSeconds] = ((int)options.QueueVisibilityTimeout.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
-        if (options.RetentionDays is { } days)
-        {
-            environment[SettingNames.RetentionDays] = days.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        return environment;
-    }
+        TableName = tableName,
+        QueueUrl = queueUrl,
+        // The Api derives when a turn counts as abandoned from it (visibility + 60 s).
+        QueueVisibilityTimeout = options.QueueVisibilityTimeout,
+        RetentionDays = options.RetentionDays,
+    }.Build();
 
     private LambdaFunction CreateFunction(string id, string assetDirectory, int memoryMb, TimeSpan timeout, string description, Dictionary<string, string> environment)
     {

@@ -81,6 +81,9 @@ public sealed record WorkerEnvironment
     /// <summary>The AppSync Events HTTP publish endpoint.</summary>
     public required string EventsHttpEndpoint { get; init; }
 
+    /// <summary>Offer the demo tools (calculate, get_current_time) to models that support tool use.</summary>
+    public bool DemoTools { get; init; }
+
     /// <summary>Set only where the Worker polls the queue itself (the queue poller host); in Lambda the event source mapping does.</summary>
     public string? QueueUrl { get; init; }
 
@@ -98,6 +101,7 @@ public sealed record WorkerEnvironment
             [SettingNames.TableName] = TableName,
             [SettingNames.DefaultModelId] = DefaultModelId,
             [SettingNames.EventsHttpEndpoint] = EventsHttpEndpoint,
+            [SettingNames.DemoTools] = DemoTools ? "true" : "false",
             [SettingNames.LogFormat] = LogFormat,
         };
         FunctionEnvironment.SetIfPresent(environment, SettingNames.QueueUrl, QueueUrl);

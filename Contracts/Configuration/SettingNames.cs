@@ -1,9 +1,10 @@
 namespace AppSyncChat.Contracts.Configuration;
 
 /// <summary>
-/// Every environment variable the Api and Worker read, in one place. The CDK stack sets the same names
-/// from these constants, and the Local stack sets them for the in-process hosts; production code never
-/// learns whether it talks to AWS or to Local, only the endpoints differ.
+/// Every environment variable the Api and Worker read, in one place. Every host (the CDK stack, the Local
+/// stack, the benchmark, tests) builds a function's environment with <see cref="ApiEnvironment"/> or
+/// <see cref="WorkerEnvironment"/>; production code never learns whether it talks to AWS or to Local, only
+/// the endpoints differ.
 /// </summary>
 public static class SettingNames
 {

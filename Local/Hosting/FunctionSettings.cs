@@ -1,49 +1,38 @@
-using AppSyncChat.Aws.Signing;
 using AppSyncChat.Contracts.Configuration;
 
 namespace AppSyncChat.Local.Hosting;
 
 /// <summary>
-/// The environment the Api and Worker get, built from the same names the CDK stack sets
-/// (<see cref="SettingNames"/>), with the local endpoints and credentials. The options' extra settings
-/// override these.
+/// The environment the Api and Worker get here: the same builders the CDK stack uses, with the local
+/// endpoints and credentials. The options' extra settings override these.
 /// </summary>
 internal sealed class FunctionSettings(LocalStackOptions options, string dynamoDbUrl, string sqsUrl, string queueUrl, Uri bedrockUrl, Uri eventsHttpEndpoint)
 {
-    public IReadOnlyDictionary<string, string?> ForApi() => Overlay(Common(), options.ApiSettings);
-
-    public IReadOnlyDictionary<string, string?> ForWorker()
+    public IReadOnlyDictionary<string, string> ForApi() => new ApiEnvironment
     {
-        var settings = Common();
-        settings[SettingNames.BedrockEndpoint] = bedrockUrl.ToString().TrimEnd('/');
-        settings[SettingNames.EventsHttpEndpoint] = eventsHttpEndpoint.ToString();
+        TableName = options.TableName,
+        QueueUrl = queueUrl,
+        QueueVisibilityTimeout = options.QueueVisibilityTimeout,
+        LogFormat = options.FunctionLogFormat,
+        OffAws = OffAws(),
+        Overrides = options.ApiSettings,
+    }.Build();
+
+    public IReadOnlyDictionary<string, string> ForWorker() => new WorkerEnvironment
+    {
+        TableName = options.TableName,
+        DefaultModelId = options.Model.ModelId,
+        EventsHttpEndpoint = eventsHttpEndpoint.ToString(),
         // The Local stack shows the tool round trip (the emulator's [[tool=…]] directive), so it offers the demo tools.
-        settings[SettingNames.DemoTools] = "true";
-        return Overlay(settings, options.WorkerSettings);
-    }
+        DemoTools = true,
+        LogFormat = options.FunctionLogFormat,
+        OffAws = OffAws() with { BedrockEndpoint = bedrockUrl.ToString().TrimEnd('/') },
+        Overrides = options.WorkerSettings,
+    }.Build();
 
-    private Dictionary<string, string?> Common() => new(StringComparer.Ordinal)
+    private OffAwsAccess OffAws() => new(options.Region, options.AccessKeyId, options.SecretAccessKey)
     {
-        [SettingNames.Region] = options.Region,
-        [AwsCredentialsFactory.AccessKeyId] = options.AccessKeyId,
-        [AwsCredentialsFactory.SecretAccessKey] = options.SecretAccessKey,
-        [SettingNames.TableName] = options.TableName,
-        [SettingNames.QueueUrl] = queueUrl,
-        [SettingNames.QueueVisibilityTimeoutSeconds] = ((int)options.QueueVisibilityTimeout.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
-        [SettingNames.DefaultModelId] = options.Model.ModelId,
-        [SettingNames.DynamoDbEndpoint] = dynamoDbUrl,
-        [SettingNames.SqsEndpoint] = sqsUrl,
-        [SettingNames.LogFormat] = options.FunctionLogFormat,
-        ["AWS_EC2_METADATA_DISABLED"] = "true",
+        DynamoDbEndpoint = dynamoDbUrl,
+        SqsEndpoint = sqsUrl,
     };
-
-    private static Dictionary<string, string?> Overlay(Dictionary<string, string?> settings, IReadOnlyDictionary<string, string> extra)
-    {
-        foreach (var (name, value) in extra)
-        {
-            settings[name] = value;
-        }
-
-        return settings;
-    }
 }

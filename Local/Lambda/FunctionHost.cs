@@ -9,7 +9,7 @@ public sealed record FunctionHostOptions
     public int Instances { get; init; } = 1;
 
     /// <summary>The function's environment variables (table name, endpoints, credentials …), overlaid on <see cref="FallbackSettings"/>.</summary>
-    public IReadOnlyDictionary<string, string?> Settings { get; init; } = new Dictionary<string, string?>();
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Where names missing from <see cref="Settings"/> are looked up (e.g. the process environment); null: nowhere.</summary>
     public Func<string, string?>? FallbackSettings { get; init; }
@@ -76,7 +76,7 @@ public sealed partial class FunctionHost : IAsyncDisposable
             [LambdaRuntimeNames.FunctionVersionSetting] = "$LATEST",
             [LambdaRuntimeNames.FunctionMemorySizeSetting] = function.MemorySizeMb.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
-        var overlay = new Dictionary<string, string?>(options.Settings, StringComparer.Ordinal);
+        var overlay = new Dictionary<string, string>(options.Settings, StringComparer.Ordinal);
         overlay.TryAdd(LambdaRuntimeNames.RegionSetting, function.Region);
         var fallback = options.FallbackSettings;
         return name => reserved.TryGetValue(name, out var value) ? value

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using AppSyncChat.Aws.Signing;
 using Amazon.SQS;
 using AppSyncChat.Aws.Sqs;
 using AppSyncChat.Contracts.Configuration;
@@ -66,23 +65,16 @@ public sealed class WorkerService : IAsyncDisposable
     public static async Task<WorkerService> StartAsync(WorkerLaunch launch, CancellationToken cancellationToken)
     {
         var s = launch.Stack;
-        var settings = new Dictionary<string, string?>(StringComparer.Ordinal)
+        var settings = new WorkerEnvironment
         {
-            [SettingNames.Region] = s.Region,
-            [AwsCredentialsFactory.AccessKeyId] = s.AccessKeyId,
-            [AwsCredentialsFactory.SecretAccessKey] = s.SecretAccessKey,
-            [SettingNames.TableName] = s.TableName,
-            [SettingNames.QueueUrl] = s.QueueUrl,
-            [SettingNames.DefaultModelId] = s.ModelId,
-            [SettingNames.DynamoDbEndpoint] = s.DynamoDbUrl,
-            [SettingNames.SqsEndpoint] = s.SqsUrl,
-            [SettingNames.BedrockEndpoint] = s.BedrockUrl,
-            [SettingNames.EventsHttpEndpoint] = s.EventsHttpUrl,
-            [SettingNames.LogFormat] = "text",
+            TableName = s.TableName,
+            DefaultModelId = s.ModelId,
+            EventsHttpEndpoint = s.EventsHttpUrl,
             // As the Local stack runs the Worker (and as the published figures were measured): demo tools offered.
-            [SettingNames.DemoTools] = "true",
-            ["AWS_EC2_METADATA_DISABLED"] = "true",
-        };
+            DemoTools = true,
+            LogFormat = "text",
+            OffAws = new OffAwsAccess(s.Region, s.AccessKeyId, s.SecretAccessKey) { DynamoDbEndpoint = s.DynamoDbUrl, SqsEndpoint = s.SqsUrl, BedrockEndpoint = s.BedrockUrl },
+        }.Build();
         // A baseline reaches the Worker through its publishing seam; the Worker has no setting for it.
         var seams = new WorkerSeams { PublishPolicy = PublishStrategies.PolicyFor(launch.Strategy) };
         Task Entry(Func<string, string?> lookup, CancellationToken token) => WorkerFunction.RunAsync(lookup, seams, token);

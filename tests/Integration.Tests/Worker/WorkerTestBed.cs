@@ -42,22 +42,15 @@ internal sealed class WorkerTestBed : IDisposable
     {
         _endpoints = endpoints;
         var e = endpoints;
-        var settings = new Dictionary<string, string?>
+        var settings = new WorkerEnvironment
         {
-            [SettingNames.Region] = e.Region,
-            [SettingNames.TableName] = e.TableName,
-            [SettingNames.EventsHttpEndpoint] = e.EventsHttpUrl,
-            [SettingNames.DefaultModelId] = e.ModelId,
-            [SettingNames.DynamoDbEndpoint] = e.DynamoDbUrl,
-            [SettingNames.BedrockEndpoint] = e.BedrockUrl,
-            [SettingNames.LogFormat] = "text",
-            ["AWS_ACCESS_KEY_ID"] = e.AccessKeyId,
-            ["AWS_SECRET_ACCESS_KEY"] = e.SecretAccessKey,
-        };
-        foreach (var (key, value) in tuning ?? new Dictionary<string, string>())
-        {
-            settings[key] = value;
-        }
+            TableName = e.TableName,
+            DefaultModelId = e.ModelId,
+            EventsHttpEndpoint = e.EventsHttpUrl!,
+            LogFormat = "text",
+            OffAws = new OffAwsAccess(e.Region, e.AccessKeyId, e.SecretAccessKey) { DynamoDbEndpoint = e.DynamoDbUrl, BedrockEndpoint = e.BedrockUrl },
+            Overrides = tuning,
+        }.Build();
 
         Host = WorkerHost.Create(settings.GetValueOrDefault, NullLoggerFactory.Instance);
         _dynamo = DynamoDbClientFactory.Create(Host.Options.Region, Host.Options.DynamoDbEndpoint, new BasicAWSCredentials(e.AccessKeyId, e.SecretAccessKey));

@@ -55,7 +55,7 @@ public sealed class InvokeApiServerTests : IAsyncLifetime
         _function = await HostedFunction.StartAsync(new LambdaFunctionOptions { FunctionName = "echo", Timeout = TimeSpan.FromSeconds(1) }, _code.RunAsync, new FunctionHostOptions
         {
             Instances = 2,
-            Settings = new Dictionary<string, string?> { ["GREETING"] = "hello from settings", ["AWS_LAMBDA_RUNTIME_API"] = "must-not-win:1" },
+            Settings = new Dictionary<string, string> { ["GREETING"] = "hello from settings", ["AWS_LAMBDA_RUNTIME_API"] = "must-not-win:1" },
         });
         _invokeApi = await InvokeApiServer.StartAsync(0, [_function.Server]);
     }
