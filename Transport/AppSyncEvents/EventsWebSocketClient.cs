@@ -191,7 +191,7 @@ public sealed class EventsWebSocketClient : IEventsPublisher, IEventsFrameSink, 
 
         try
         {
-            return EventsHttpPublisher.ParseResult(reply, events.Count);
+            return EventsPublishResult.Parse(reply, events.Count);
         }
         catch (JsonException ex)
         {
