@@ -204,7 +204,7 @@ public sealed class EventsHttpPublisher : IEventsPublisher, IDisposable
                     logger.LogWarning(
                         "AppSync Events publish attempt {Attempt} failed ({ErrorType}); retrying in {DelayMs} ms",
                         args.AttemptNumber + 1,
-                        (args.Outcome.Exception as AppSyncEventsException)?.ErrorType,
+                        (args.Outcome.Exception as AppSyncEventsException)?.ErrorCode,
                         args.RetryDelay.TotalMilliseconds);
                     return ValueTask.CompletedTask;
                 },
