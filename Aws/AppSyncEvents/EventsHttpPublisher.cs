@@ -155,7 +155,7 @@ public sealed class EventsHttpPublisher : IEventsPublisher, IDisposable
         try
         {
             using var doc = JsonDocument.Parse(text);
-            return ParseResult(doc.RootElement, count);
+            return EventsPublishResult.Parse(doc.RootElement, count);
         }
         catch (JsonException ex)
         {
@@ -164,49 +164,6 @@ public sealed class EventsHttpPublisher : IEventsPublisher, IDisposable
                 EventsErrorSource.Http, EventsErrors.ClientCodes.ProtocolViolation, (int)status, false,
                 [new EventsError(EventsErrors.ClientCodes.ProtocolViolation, ex.Message)], requestId, innerException: ex);
         }
-    }
-
-    internal static EventsPublishResult ParseResult(JsonElement root, int count)
-    {
-        if (root.ValueKind != JsonValueKind.Object)
-        {
-            throw new JsonException("The publish answer is not a JSON object.");
-        }
-
-        var successful = new List<PublishedEvent>();
-        var failed = new List<FailedEvent>();
-        if (root.TryGetProperty(EventsWireNames.Fields.Successful, out var ok) && ok.ValueKind == JsonValueKind.Array)
-        {
-            foreach (var item in ok.EnumerateArray())
-            {
-                successful.Add(new PublishedEvent(StringOf(item, EventsWireNames.Fields.Identifier) ?? string.Empty, IndexOf(item, count)));
-            }
-        }
-
-        if (root.TryGetProperty(EventsWireNames.Fields.Failed, out var bad) && bad.ValueKind == JsonValueKind.Array)
-        {
-            foreach (var item in bad.EnumerateArray())
-            {
-                int? code = item.TryGetProperty(EventsWireNames.Fields.Code, out var c) && c.ValueKind == JsonValueKind.Number && c.TryGetInt32(out var ci) ? ci : null;
-                failed.Add(new FailedEvent(StringOf(item, EventsWireNames.Fields.Identifier), IndexOf(item, count), code, StringOf(item, EventsWireNames.Fields.Message)));
-            }
-        }
-
-        return new EventsPublishResult(successful, failed);
-    }
-
-    private static string? StringOf(JsonElement item, string name) =>
-        item.ValueKind == JsonValueKind.Object && item.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-
-    private static int IndexOf(JsonElement item, int count)
-    {
-        if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty(EventsWireNames.Fields.Index, out var v)
-            && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var index) && index >= 0 && index < count)
-        {
-            return index;
-        }
-
-        throw new JsonException($"A result item has no valid 'index' (0..{count - 1}).");
     }
 
     private static TimeSpan? RetryAfterOf(HttpResponseMessage response)
@@ -247,7 +204,7 @@ public sealed class EventsHttpPublisher : IEventsPublisher, IDisposable
                     logger.LogWarning(
                         "AppSync Events publish attempt {Attempt} failed ({ErrorType}); retrying in {DelayMs} ms",
                         args.AttemptNumber + 1,
-                        (args.Outcome.Exception as AppSyncEventsException)?.ErrorType,
+                        (args.Outcome.Exception as AppSyncEventsException)?.ErrorCode,
                         args.RetryDelay.TotalMilliseconds);
                     return ValueTask.CompletedTask;
                 },

@@ -98,7 +98,7 @@ public static class BedrockErrors
     public static BedrockRuntimeException FromTransport(HttpRequestException exception, BedrockErrorPhase phase, string? requestId)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        return new BedrockRuntimeException("NetworkError", exception.Message, 0, requestId, isRetryable: phase == BedrockErrorPhase.BeforeStream, phase, exception);
+        return new BedrockRuntimeException("NetworkError", exception.Message, null, requestId, isRetryable: phase == BedrockErrorPhase.BeforeStream, phase, exception);
     }
 
     internal static string? RequestIdOf(HttpResponseHeaders headers) =>

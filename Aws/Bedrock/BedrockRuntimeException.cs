@@ -12,38 +12,25 @@ public enum BedrockErrorPhase
 
 /// <summary>
 /// Every failure of a Bedrock Runtime call (HTTP errors, modeled and unmodeled stream exceptions,
-/// transport and framing failures). Built only by <see cref="BedrockErrors"/>.
+/// transport and framing failures). Built only by <see cref="BedrockErrors"/>. <see cref="AwsServiceException.ErrorCode"/>
+/// is e.g. <c>ThrottlingException</c> or <c>ModelStreamErrorException</c>; <see cref="AwsServiceException.StatusCode"/>
+/// is the HTTP status (for stream exceptions: the status the modeled error carries, e.g. 429, 424; null when no
+/// answer arrived).
 /// </summary>
-public sealed class BedrockRuntimeException : Exception
+public sealed class BedrockRuntimeException : AwsServiceException
 {
     internal BedrockRuntimeException(
         string errorCode,
         string message,
-        int statusCode,
+        int? statusCode,
         string? requestId,
         bool isRetryable,
         BedrockErrorPhase phase,
         Exception? innerException = null)
-        : base(message, innerException)
+        : base(message, errorCode, statusCode, requestId, isRetryable, innerException)
     {
-        ErrorCode = errorCode;
-        StatusCode = statusCode;
-        RequestId = requestId;
-        IsRetryable = isRetryable;
         Phase = phase;
     }
-
-    /// <summary>The sanitised AWS error code, e.g. <c>ThrottlingException</c>, <c>ModelStreamErrorException</c>.</summary>
-    public string ErrorCode { get; }
-
-    /// <summary>The HTTP status (for stream exceptions: the status the modeled error carries, e.g. 429, 424).</summary>
-    public int StatusCode { get; }
-
-    /// <summary>The <c>x-amzn-RequestId</c> of the call, when known.</summary>
-    public string? RequestId { get; }
-
-    /// <summary>Whether the same request may succeed if sent again (throttling, unavailability, server faults).</summary>
-    public bool IsRetryable { get; }
 
     public BedrockErrorPhase Phase { get; }
 

@@ -106,11 +106,11 @@ public static class CliApp
                     ? $"cannot reach the local stack's AppSync Events endpoint at {where}{local} ({events.Message})"
                     : $"cannot reach AppSync Events at {where}: {events.Message}");
 
-            case AppSyncEventsException events when IsAuth(events.ErrorType):
-                return (ExitCodes.ConnectionOrAuth, $"AppSync Events refused the credentials ({events.ErrorType}: {events.Message}) — check {CliSettingNames.EventsApiKeyOption} or {CliSettingNames.TokenOption}");
+            case AppSyncEventsException events when IsAuth(events.ErrorCode):
+                return (ExitCodes.ConnectionOrAuth, $"AppSync Events refused the credentials ({events.ErrorCode}: {events.Message}) — check {CliSettingNames.EventsApiKeyOption} or {CliSettingNames.TokenOption}");
 
             case AppSyncEventsException events:
-                return (ExitCodes.ServiceError, $"AppSync Events: {events.ErrorType}: {events.Message}");
+                return (ExitCodes.ServiceError, $"AppSync Events: {events.ErrorCode}: {events.Message}");
 
             default:
                 return (ExitCodes.ServiceError, $"unexpected {exception.GetType().Name}: {exception.Message}");

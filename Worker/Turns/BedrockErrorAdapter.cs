@@ -1,20 +1,20 @@
-using AppSyncChat.Aws.Bedrock;
+using AppSyncChat.Aws;
 
 namespace AppSyncChat.Worker.Turns;
 
-/// <summary>Reads <see cref="BedrockRuntimeException"/> for the <see cref="ModelErrorClassifier"/>: code, status and the client's retryable verdict.</summary>
+/// <summary>
+/// Reads the model client's AWS errors (<see cref="AwsServiceException"/>: the Bedrock client's
+/// <c>BedrockRuntimeException</c>) for the <see cref="ModelErrorClassifier"/>, through the one AWS classification
+/// (<see cref="AwsServiceException.Kind"/>: throttled, transient, permanent).
+/// </summary>
 public static class BedrockErrorAdapter
 {
     public static ModelErrorClassifier CreateClassifier() => new(Classify);
 
-    public static ModelFailure? Classify(Exception exception) => exception switch
+    public static ModelFailure? Classify(Exception exception) => exception is not AwsServiceException aws ? null : aws.Kind switch
     {
-        BedrockRuntimeException { ErrorCode: BedrockWireNames.ThrottlingException or BedrockWireNames.ModelNotReadyException } or BedrockRuntimeException { StatusCode: 429 } =>
-            new ModelFailure(ModelFailureKind.Throttled, ((BedrockRuntimeException)exception).ErrorCode, "The model is busy (throttled)."),
-        BedrockRuntimeException { IsRetryable: true } bedrock =>
-            new ModelFailure(ModelFailureKind.Transient, bedrock.ErrorCode, $"The model service failed ({bedrock.ErrorCode})."),
-        BedrockRuntimeException bedrock =>
-            new ModelFailure(ModelFailureKind.Permanent, bedrock.ErrorCode, $"The model failed ({bedrock.ErrorCode})."),
-        _ => null,
+        AwsErrorKind.Throttled => new ModelFailure(ModelFailureKind.Throttled, aws.ErrorCode, "The model is busy (throttled)."),
+        AwsErrorKind.Transient => new ModelFailure(ModelFailureKind.Transient, aws.ErrorCode, $"The model service failed ({aws.ErrorCode})."),
+        _ => new ModelFailure(ModelFailureKind.Permanent, aws.ErrorCode, $"The model failed ({aws.ErrorCode})."),
     };
 }

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using AppSyncChat.Aws.AppSyncEvents;
 using AppSyncChat.Client;
 using AppSyncChat.Client.CatchUp;
@@ -7,9 +6,6 @@ using AppSyncChat.Client.GraphQL;
 using AppSyncChat.Contracts.Channels;
 
 namespace AppSyncChat.Bench.Load;
-
-/// <summary>One event as a viewer received it: the host's wall clock at receipt, and the JSON as published.</summary>
-public readonly record struct ReceivedEvent(DateTimeOffset At, string Json);
 
 /// <summary>One update of the shipped catch-up, stamped when the viewer got it.</summary>
 public readonly record struct ViewerUpdate(DateTimeOffset At, ChatUpdate Update);
@@ -152,48 +148,6 @@ public sealed class Viewer : IAsyncDisposable
         catch (Exception ex) when (ex is AppSyncEventsException or IOException or OperationCanceledException or System.Net.WebSockets.WebSocketException)
         {
             // the socket may already be closed
-        }
-    }
-
-    /// <summary>Stamps every raw event as the follower reads it (for the per-answer event counts).</summary>
-    private sealed class RecordingSubscriber(AppSyncEventsChannelSubscriber inner) : IConnectableChannelSubscriber, IAsyncDisposable
-    {
-        private readonly List<ReceivedEvent> _events = [];
-
-        public ReceivedEvent[] Events()
-        {
-            lock (_events)
-            {
-                return [.. _events];
-            }
-        }
-
-        public Task ConnectAsync(CancellationToken cancellationToken) => inner.ConnectAsync(cancellationToken);
-
-        public async Task<IChannelSubscription> SubscribeAsync(string channel, CancellationToken cancellationToken) =>
-            new Recording(await inner.SubscribeAsync(channel, cancellationToken).ConfigureAwait(false), this);
-
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
-
-        private sealed class Recording(IChannelSubscription subscription, RecordingSubscriber owner) : IChannelSubscription
-        {
-            public async IAsyncEnumerable<ChannelMessage> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
-            {
-                await foreach (var message in subscription.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    if (message is ChannelEvent e)
-                    {
-                        lock (owner._events)
-                        {
-                            owner._events.Add(new ReceivedEvent(DateTimeOffset.UtcNow, e.Json));
-                        }
-                    }
-
-                    yield return message;
-                }
-            }
-
-            public ValueTask DisposeAsync() => subscription.DisposeAsync();
         }
     }
 }

@@ -9,6 +9,8 @@ namespace AppSyncChat.Client.CatchUp;
 /// The pure catch-up state of one assistant message: the text so far, the (turn, seq) of the last applied
 /// event, and the events received ahead of it. No I/O, no clock: the driver (<see cref="ConversationFollower"/>)
 /// feeds snapshots and events and reads <see cref="NeedsSnapshot"/> and <see cref="Hole"/> to decide what to do.
+/// Public so that every .NET viewer (the CLI through the follower, the Worker's and the integration tests, the
+/// benchmark) applies events with this one implementation rather than its own.
 /// <para>
 /// Rules (see docs/catch-up.md): events are ordered by (turn, seq); an event at or below the applied
 /// position is a duplicate; the next seq is applied; a later one waits in <c>pending</c> (a hole);
@@ -17,7 +19,7 @@ namespace AppSyncChat.Client.CatchUp;
 /// only when its length and checksum match the text.
 /// </para>
 /// </summary>
-internal sealed class MessageTimeline
+public sealed class MessageTimeline
 {
     private readonly StringBuilder _text = new();
     private readonly SortedDictionary<(int Turn, long Seq), StreamEvent> _pending = new();

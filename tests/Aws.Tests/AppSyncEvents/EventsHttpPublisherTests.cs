@@ -59,7 +59,7 @@ public sealed class EventsHttpPublisherTests
         var ex = await Assert.ThrowsAsync<AppSyncEventsException>(() => publisher.PublishAsync("/chat/c1", Enumerable.Repeat("1", 6).ToList(), CancellationToken.None));
 
         Assert.Equal(EventsErrorSource.Validation, ex.ErrorSource);
-        Assert.Equal(EventsErrors.ClientCodes.TooManyEvents, ex.ErrorType);
+        Assert.Equal(EventsErrors.ClientCodes.TooManyEvents, ex.ErrorCode);
         Assert.False(ex.IsRetryable);
         Assert.Empty(handler.Requests);
     }
@@ -73,7 +73,7 @@ public sealed class EventsHttpPublisherTests
 
         var ex = await Assert.ThrowsAsync<AppSyncEventsException>(() => publisher.PublishAsync("/chat/c1", [big], CancellationToken.None));
 
-        Assert.Equal(EventsErrors.ClientCodes.EventTooLarge, ex.ErrorType);
+        Assert.Equal(EventsErrors.ClientCodes.EventTooLarge, ex.ErrorCode);
         Assert.Empty(handler.Requests);
         var exactlyAtLimit = "\"" + new string('x', (240 * 1024) - 2) + "\"";
         await publisher.PublishAsync("/chat/c1", [exactlyAtLimit], CancellationToken.None);
@@ -92,7 +92,7 @@ public sealed class EventsHttpPublisherTests
 
         var ex = await Assert.ThrowsAsync<AppSyncEventsException>(() => publisher.PublishAsync(channel, ["1"], CancellationToken.None));
 
-        Assert.Equal(EventsErrors.ClientCodes.InvalidChannel, ex.ErrorType);
+        Assert.Equal(EventsErrors.ClientCodes.InvalidChannel, ex.ErrorCode);
         Assert.Empty(handler.Requests);
     }
 
@@ -119,7 +119,7 @@ public sealed class EventsHttpPublisherTests
         var ex = await Assert.ThrowsAsync<AppSyncEventsException>(() => publisher.PublishAsync("/chat/c1", ["1"], CancellationToken.None));
 
         Assert.Equal(EventsErrorSource.Http, ex.ErrorSource);
-        Assert.Equal("UnauthorizedException", ex.ErrorType);
+        Assert.Equal("UnauthorizedException", ex.ErrorCode);
         Assert.Equal(401, ex.StatusCode);
         Assert.Equal("req-123", ex.RequestId);
         Assert.False(ex.IsRetryable);
@@ -175,7 +175,7 @@ public sealed class EventsHttpPublisherTests
 
         Assert.Equal(500, ex.StatusCode);
         Assert.True(ex.IsRetryable);
-        Assert.Equal("InternalFailure", ex.ErrorType);
+        Assert.Equal("InternalFailure", ex.ErrorCode);
         Assert.Equal(3, handler.Requests.Count);
     }
 

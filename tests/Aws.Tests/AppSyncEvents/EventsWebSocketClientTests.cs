@@ -76,7 +76,7 @@ public sealed class EventsWebSocketClientTests : IAsyncLifetime
         var ex = await Assert.ThrowsAsync<AppSyncEventsException>(() => client.ConnectAsync(CancellationToken.None));
 
         Assert.Equal(EventsErrorSource.ConnectionError, ex.ErrorSource);
-        Assert.Equal("UnauthorizedException", ex.ErrorType);
+        Assert.Equal("UnauthorizedException", ex.ErrorCode);
         Assert.False(ex.IsRetryable);
         Assert.Equal(EventsConnectionState.NotConnected, client.State);
     }
@@ -112,7 +112,7 @@ public sealed class EventsWebSocketClientTests : IAsyncLifetime
         var ex = await Assert.ThrowsAsync<AppSyncEventsException>(() => client.SubscribeAsync("/chat/secret", CancellationToken.None));
 
         Assert.Equal(EventsErrorSource.SubscribeError, ex.ErrorSource);
-        Assert.Equal("UnauthorizedException", ex.ErrorType);
+        Assert.Equal("UnauthorizedException", ex.ErrorCode);
         Assert.NotNull(ex.OperationId);
         await using var ok = await client.SubscribeAsync("/chat/open", CancellationToken.None);
         Assert.True(ok.IsActive);
@@ -125,7 +125,7 @@ public sealed class EventsWebSocketClientTests : IAsyncLifetime
 
         var ex = await Assert.ThrowsAsync<AppSyncEventsException>(() => client.SubscribeAsync("/chat/*/x", CancellationToken.None));
 
-        Assert.Equal(EventsErrors.ClientCodes.InvalidChannel, ex.ErrorType);
+        Assert.Equal(EventsErrors.ClientCodes.InvalidChannel, ex.ErrorCode);
         Assert.Empty(_server.Connections);
     }
 
@@ -154,7 +154,7 @@ public sealed class EventsWebSocketClientTests : IAsyncLifetime
         var ex = await Assert.ThrowsAsync<AppSyncEventsException>(() => subscription.UnsubscribeAsync());
 
         Assert.Equal(EventsErrorSource.UnsubscribeError, ex.ErrorSource);
-        Assert.Equal("UnknownOperationError", ex.ErrorType);
+        Assert.Equal("UnknownOperationError", ex.ErrorCode);
         Assert.False(subscription.IsActive);
     }
 
@@ -184,9 +184,9 @@ public sealed class EventsWebSocketClientTests : IAsyncLifetime
         var generic = await Assert.ThrowsAsync<AppSyncEventsException>(() => client.PublishAsync("/chat/c2", ["1"], CancellationToken.None));
         var tooMany = await Assert.ThrowsAsync<AppSyncEventsException>(() => client.PublishAsync("/chat/c3", ["1", "2", "3", "4", "5", "6"], CancellationToken.None));
 
-        Assert.Equal((EventsErrorSource.PublishError, "UnauthorizedException", false), (publishError.ErrorSource, publishError.ErrorType, publishError.IsRetryable));
-        Assert.Equal((EventsErrorSource.Error, "LimitExceededError"), (generic.ErrorSource, generic.ErrorType));
-        Assert.Equal(EventsErrors.ClientCodes.TooManyEvents, tooMany.ErrorType);
+        Assert.Equal((EventsErrorSource.PublishError, "UnauthorizedException", false), (publishError.ErrorSource, publishError.ErrorCode, publishError.IsRetryable));
+        Assert.Equal((EventsErrorSource.Error, "LimitExceededError"), (generic.ErrorSource, generic.ErrorCode));
+        Assert.Equal(EventsErrors.ClientCodes.TooManyEvents, tooMany.ErrorCode);
     }
 
     [Fact]
@@ -208,7 +208,7 @@ public sealed class EventsWebSocketClientTests : IAsyncLifetime
         var change = await broadcast.Task.WaitAsync(Wait);
         Assert.Equal(subscription.Id, change.SubscriptionId);
         Assert.Equal(EventsErrorSource.BroadcastError, change.Error!.ErrorSource);
-        Assert.Equal("MessageProcessingError", change.Error.ErrorType);
+        Assert.Equal("MessageProcessingError", change.Error.ErrorCode);
         Assert.True(subscription.IsActive);
     }
 
@@ -279,7 +279,7 @@ public sealed class EventsWebSocketClientTests : IAsyncLifetime
 
         var change = await disconnected.Task.WaitAsync(Wait);
         Assert.Equal(EventsErrorSource.Timeout, change.Error!.ErrorSource);
-        Assert.Equal(EventsErrors.ClientCodes.KeepAliveTimeout, change.Error.ErrorType);
+        Assert.Equal(EventsErrors.ClientCodes.KeepAliveTimeout, change.Error.ErrorCode);
         var second = await _server.NextConnectionAsync();
         await reconnected.Task.WaitAsync(Wait);
         Assert.Equal(subscription.Id, (await second.NextFrameAsync("subscribe")).GetProperty("id").GetString());

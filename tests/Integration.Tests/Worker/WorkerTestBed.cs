@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
@@ -10,7 +9,6 @@ using AppSyncChat.Contracts.Channels;
 using AppSyncChat.Contracts.Configuration;
 using AppSyncChat.Contracts.Conversations;
 using AppSyncChat.Contracts.Queue;
-using AppSyncChat.Contracts.Streaming;
 using AppSyncChat.Conversations.Ids;
 using AppSyncChat.Conversations.Model;
 using AppSyncChat.Conversations.Store;
@@ -111,218 +109,26 @@ internal sealed class WorkerTestBed : IDisposable
     public async Task<ChatMessage> MessageAsync(ChatTurnRequest request) =>
         (await Store.GetMessageAsync(request.ConversationId, request.AssistantMessageId, CancellationToken.None))!;
 
-    /// <summary>A viewer connected over the AppSync Events WebSocket with the API key.</summary>
-    public async Task<CatchUpViewer> ViewerAsync(ChatTurnRequest request, bool withSnapshot = false)
+    /// <summary>
+    /// A viewer running the client library's catch-up over the AppSync Events WebSocket with the API key, subscribed
+    /// (acknowledged) when this returns. With <paramref name="withSnapshot"/> it has also shown the stored text
+    /// (its join snapshot); without, it joins in the background.
+    /// </summary>
+    public Task<CatchUpViewer> ViewerAsync(ChatTurnRequest request, bool withSnapshot = false)
     {
         var e = _endpoints;
-        var client = new EventsWebSocketClient(new EventsWebSocketOptions
+        var options = new EventsWebSocketOptions
         {
             HttpEndpoint = new Uri(e.EventsHttpUrl!),
             RealtimeEndpoint = new Uri(e.EventsRealtimeUrl!),
             Authorization = EventsAuthorization.ApiKey(e.EventsApiKey),
-        });
-        await client.ConnectAsync(CancellationToken.None);
-        var subscription = await client.SubscribeAsync(ChatChannels.ForConversation(request.ConversationId), CancellationToken.None);
-        var viewer = new CatchUpViewer(client, subscription, () => MessageAsync(request), request.AssistantMessageId);
-        if (withSnapshot)
-        {
-            await viewer.LoadSnapshotAsync();
-        }
-
-        viewer.Start();
-        return viewer;
+        };
+        return CatchUpViewer.StartAsync(options, request.ConversationId, request.AssistantMessageId, () => MessageAsync(request), awaitJoin: withSnapshot);
     }
 
     public void Dispose()
     {
         Host.Dispose();
         _dynamo.Dispose();
-    }
-}
-
-/// <summary>
-/// A viewer that follows the catch-up algorithm of docs/catch-up.md: subscribe first and buffer, take the snapshot,
-/// apply events whose (turn, seq) extend it, re-fetch the snapshot on a gap, check length and checksum at
-/// the end. Its text must equal the stored text, character for character.
-/// </summary>
-internal sealed class CatchUpViewer : IAsyncDisposable
-{
-    private readonly EventsWebSocketClient _client;
-    private readonly EventsSubscription _subscription;
-    private readonly Func<Task<ChatMessage>> _snapshot;
-    private readonly StringBuilder _text = new();
-    private readonly TaskCompletionSource<StreamEvent> _terminal = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly CancellationTokenSource _stop = new();
-    private Task? _reader;
-    private int _turn;
-    private long _nextSeq;
-
-    private readonly string _messageId;
-
-    public CatchUpViewer(EventsWebSocketClient client, EventsSubscription subscription, Func<Task<ChatMessage>> snapshot, string messageId)
-    {
-        _client = client;
-        _subscription = subscription;
-        _snapshot = snapshot;
-        _messageId = messageId;
-    }
-
-    public string Text => _text.ToString();
-
-    public int Gaps { get; private set; }
-
-    public List<StreamEvent> Events { get; } = [];
-
-    /// <summary>Each text event of this message as it arrived (receipt time, offset, text), before it was applied.</summary>
-    public List<(DateTimeOffset At, long Offset, string Text)> TextArrivals { get; } = [];
-
-    /// <summary>The UTF-8 size of each event of this message as it arrived on the WebSocket, in <see cref="Events"/> order.</summary>
-    public List<int> EventBytes { get; } = [];
-
-    public Task<StreamEvent> Terminal => _terminal.Task;
-
-    public TaskCompletionSource FirstText { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    /// <summary>When a live text event was first applied (after the snapshot, if one was loaded).</summary>
-    public DateTimeOffset? FirstLiveTextAppliedAt { get; private set; }
-
-    public async Task LoadSnapshotAsync()
-    {
-        var message = await _snapshot();
-        _text.Clear().Append(message.Text);
-        _turn = message.Turn;
-        _nextSeq = message.Seq + 1;
-        if (MessageStatus.IsFinal(message.Status))
-        {
-            // Joined after the end: the snapshot is the whole answer.
-            Assert.Equal(message.Checksum, TextChecksum.Of(Text));
-            _terminal.TrySetResult(FinalFrom(message));
-        }
-    }
-
-    /// <summary>
-    /// A gap: events between the last checkpoint and this viewer's subscription were missed. The next
-    /// checkpoint (≤ 1 s away) covers them: re-fetch until the snapshot reaches the event.
-    /// </summary>
-    private async Task CatchUpToAsync(StreamEvent e)
-    {
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (true)
-        {
-            await LoadSnapshotAsync();
-            if (_turn > e.Turn || (_turn == e.Turn && _nextSeq >= e.Seq) || _terminal.Task.IsCompleted)
-            {
-                return;
-            }
-
-            Assert.True(DateTime.UtcNow < until, $"the snapshot never reached turn {e.Turn} seq {e.Seq}");
-            await Task.Delay(100);
-        }
-    }
-
-    private static StreamEvent FinalFrom(ChatMessage m) => m.Status switch
-    {
-        MessageStatus.Completed => new TurnCompleted { ConversationId = m.ConversationId, MessageId = m.MessageId, Turn = m.Turn, Seq = m.Seq, StopReason = m.StopReason ?? "", Length = m.Text.Length, Checksum = m.Checksum ?? "" },
-        MessageStatus.Cancelled => new TurnCancelled { ConversationId = m.ConversationId, MessageId = m.MessageId, Turn = m.Turn, Seq = m.Seq, Length = m.Text.Length, Checksum = m.Checksum ?? "" },
-        _ => new TurnFailed { ConversationId = m.ConversationId, MessageId = m.MessageId, Turn = m.Turn, Seq = m.Seq, Status = m.Status, ErrorCode = m.Error?.Code ?? "", Message = m.Error?.Message ?? "", Retryable = m.Error?.Retryable ?? false, Length = m.Text.Length, Checksum = m.Checksum ?? "" },
-    };
-
-    public void Start() => _reader = Task.Run(ReadAsync);
-
-    private async Task ReadAsync()
-    {
-        try
-        {
-            await foreach (var json in _subscription.ReadEventsAsync(_stop.Token))
-            {
-                var e = JsonSerializer.Deserialize(json, ContractsJsonContext.Default.StreamEvent)!;
-                if (e.MessageId != _messageId)
-                {
-                    continue; // another message of the conversation
-                }
-
-                if (e is TextDelta arrived)
-                {
-                    TextArrivals.Add((DateTimeOffset.UtcNow, arrived.Offset, arrived.Text));
-                }
-
-                Events.Add(e);
-                EventBytes.Add(Encoding.UTF8.GetByteCount(json));
-                await ApplyAsync(e);
-                if (e is TurnCompleted or TurnFailed or TurnCancelled)
-                {
-                    _terminal.TrySetResult(e);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-        {
-        }
-        catch (Exception ex)
-        {
-            _terminal.TrySetException(ex);
-        }
-    }
-
-    private async Task ApplyAsync(StreamEvent e)
-    {
-        if (e.Turn < _turn || (e.Turn == _turn && e.Seq < _nextSeq))
-        {
-            return; // older turn or already in the snapshot / a duplicate
-        }
-
-        if ((e.Turn > _turn && e is not TurnStarted) || (e.Turn == _turn && e.Seq > _nextSeq))
-        {
-            Gaps++;
-            await CatchUpToAsync(e);
-            if (_terminal.Task.IsCompleted || e.Turn < _turn || (e.Turn == _turn && e.Seq < _nextSeq))
-            {
-                return;
-            }
-        }
-
-        _turn = e.Turn;
-        _nextSeq = e.Seq + 1;
-        switch (e)
-        {
-            case TurnStarted started:
-                _text.Length = (int)Math.Min(started.Offset, _text.Length);
-                break;
-            case TextDelta delta:
-                Assert.Equal(_text.Length, delta.Offset);
-                _text.Append(delta.Text);
-                FirstLiveTextAppliedAt ??= DateTimeOffset.UtcNow;
-                FirstText.TrySetResult();
-                break;
-            case TurnCompleted c:
-                Check(c.Length, c.Checksum);
-                break;
-            case TurnFailed f:
-                Check(f.Length, f.Checksum);
-                break;
-            case TurnCancelled x:
-                Check(x.Length, x.Checksum);
-                break;
-            default:
-                break;
-        }
-    }
-
-    private void Check(long length, string checksum)
-    {
-        Assert.Equal(length, _text.Length);
-        Assert.Equal(checksum, TextChecksum.Of(Text));
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        if (_reader is not null)
-        {
-            await _reader;
-        }
-
-        await _client.DisposeAsync();
-        _stop.Dispose();
     }
 }

@@ -46,7 +46,7 @@ public sealed class EmulatorClientTests(EmulatorFixture fixture) : IClassFixture
 
         var ex = await Assert.ThrowsAsync<AppSyncEventsException>(() => publisher.PublishAsync("/chat/c1", ["1"], CancellationToken.None));
 
-        Assert.Equal((401, "UnauthorizedException", false), (ex.StatusCode, ex.ErrorType, ex.IsRetryable));
+        Assert.Equal((401, "UnauthorizedException", false), (ex.StatusCode, ex.ErrorCode, ex.IsRetryable));
         Assert.Contains("AWS_IAM", ex.Message, StringComparison.Ordinal);
     }
 
@@ -83,7 +83,7 @@ public sealed class EmulatorClientTests(EmulatorFixture fixture) : IClassFixture
 
         var ex = await Assert.ThrowsAsync<AppSyncEventsException>(() => client.PublishAsync("/chat/c1", ["1"], CancellationToken.None));
 
-        Assert.Equal((EventsErrorSource.PublishError, "UnauthorizedException"), (ex.ErrorSource, ex.ErrorType));
+        Assert.Equal((EventsErrorSource.PublishError, "UnauthorizedException"), (ex.ErrorSource, ex.ErrorCode));
     }
 
     [Fact]
@@ -95,8 +95,8 @@ public sealed class EmulatorClientTests(EmulatorFixture fixture) : IClassFixture
             client.SubscribeAsync("/chat/c1", CancellationToken.None, EventsAuthorization.BearerToken("not-a-token")));
         var unknown = await Assert.ThrowsAsync<AppSyncEventsException>(() => client.SubscribeAsync("/nope/c1", CancellationToken.None));
 
-        Assert.Equal((EventsErrorSource.SubscribeError, "UnauthorizedException"), (badToken.ErrorSource, badToken.ErrorType));
-        Assert.Equal((EventsErrorSource.SubscribeError, "ResourceNotFound"), (unknown.ErrorSource, unknown.ErrorType));
+        Assert.Equal((EventsErrorSource.SubscribeError, "UnauthorizedException"), (badToken.ErrorSource, badToken.ErrorCode));
+        Assert.Equal((EventsErrorSource.SubscribeError, "ResourceNotFound"), (unknown.ErrorSource, unknown.ErrorCode));
     }
 
     [Fact]
@@ -106,7 +106,7 @@ public sealed class EmulatorClientTests(EmulatorFixture fixture) : IClassFixture
 
         var ex = await Assert.ThrowsAsync<AppSyncEventsException>(() => client.ConnectAsync(CancellationToken.None));
 
-        Assert.Equal((EventsErrorSource.ConnectionError, "UnauthorizedException", false), (ex.ErrorSource, ex.ErrorType, ex.IsRetryable));
+        Assert.Equal((EventsErrorSource.ConnectionError, "UnauthorizedException", false), (ex.ErrorSource, ex.ErrorCode, ex.IsRetryable));
     }
 
     [Fact]

@@ -157,7 +157,7 @@ public sealed class EmulatorFanOutTests(ITestOutputHelper output) : IAsyncLifeti
 
         var ex = await Assert.ThrowsAsync<AppSyncEventsException>(() => client.SubscribeAsync("/default/limit3", CancellationToken.None));
 
-        Assert.Equal((EventsErrorSource.SubscribeError, "MaxSubscriptionsReachedError", false), (ex.ErrorSource, ex.ErrorType, ex.IsRetryable));
+        Assert.Equal((EventsErrorSource.SubscribeError, "MaxSubscriptionsReachedError", false), (ex.ErrorSource, ex.ErrorCode, ex.IsRetryable));
     }
 
     [Fact]
@@ -188,7 +188,7 @@ public sealed class EmulatorFanOutTests(ITestOutputHelper output) : IAsyncLifeti
 
         Assert.True(result.AllSucceeded); // accepted by the API; delivery to this subscriber failed
         var change = await broadcast.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.Equal((subscription.Id, "MessageProcessingError"), (change.SubscriptionId, change.Error!.ErrorType));
+        Assert.Equal((subscription.Id, "MessageProcessingError"), (change.SubscriptionId, change.Error!.ErrorCode));
         Assert.Equal(["\"small\""], await EmulatorClientTests.Take(subscription, 1));
         Assert.Equal(1, server.Stats.BroadcastErrors);
     }

@@ -52,8 +52,8 @@ public sealed class EmulatorSubscribeRuleTests : IAsyncLifetime
         var failed = await Assert.ThrowsAsync<AppSyncEventsException>(() => client.SubscribeAsync("/chat/boom", CancellationToken.None));
         await using var allowed = await client.SubscribeAsync("/chat/allowed", CancellationToken.None);
 
-        Assert.Equal((EventsErrorSource.SubscribeError, "UnauthorizedException"), (refused.ErrorSource, refused.ErrorType));
-        Assert.Equal((EventsErrorSource.SubscribeError, "UnauthorizedException"), (failed.ErrorSource, failed.ErrorType));
+        Assert.Equal((EventsErrorSource.SubscribeError, "UnauthorizedException"), (refused.ErrorSource, refused.ErrorCode));
+        Assert.Equal((EventsErrorSource.SubscribeError, "UnauthorizedException"), (failed.ErrorSource, failed.ErrorCode));
         Assert.Contains("table unavailable", failed.Message, StringComparison.Ordinal);
 
         // The allowed subscription is live: a publish reaches it.

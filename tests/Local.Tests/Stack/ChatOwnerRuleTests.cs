@@ -52,7 +52,7 @@ public sealed class ChatOwnerRuleTests(LocalStackTestFixture fixture) : IClassFi
         })
         {
             var refused = await Assert.ThrowsAsync<AppSyncEventsException>(() => client.SubscribeAsync(channel, CancellationToken.None, auth));
-            Assert.True(refused.ErrorType == "UnauthorizedException", $"{channel}: {refused.ErrorType} {refused.Message}");
+            Assert.True(refused.ErrorCode == "UnauthorizedException", $"{channel}: {refused.ErrorCode} {refused.Message}");
         }
     }
 

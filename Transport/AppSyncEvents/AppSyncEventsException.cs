@@ -42,8 +42,10 @@ public sealed record EventsError(string ErrorType, string? Message);
 
 /// <summary>
 /// Every AppSync Events failure raised by the clients in this folder; built only by <see cref="EventsErrors"/>.
+/// <see cref="AwsServiceException.ErrorCode"/> is the AWS error type (first entry of <c>errors</c>) or a client code
+/// such as <c>TooManyEvents</c>; <see cref="AwsServiceException.StatusCode"/> is set for HTTP answers only.
 /// </summary>
-public sealed class AppSyncEventsException : Exception
+public sealed class AppSyncEventsException : AwsServiceException
 {
     internal AppSyncEventsException(
         string message,
@@ -56,14 +58,10 @@ public sealed class AppSyncEventsException : Exception
         string? operationId = null,
         TimeSpan? retryAfter = null,
         Exception? innerException = null)
-        : base(message, innerException)
+        : base(message, errorType, statusCode, requestId, isRetryable, innerException)
     {
         ErrorSource = source;
-        ErrorType = errorType;
-        StatusCode = statusCode;
-        IsRetryable = isRetryable;
         Errors = errors;
-        RequestId = requestId;
         OperationId = operationId;
         RetryAfter = retryAfter;
     }
@@ -71,20 +69,8 @@ public sealed class AppSyncEventsException : Exception
     /// <summary>Where the failure came from (HTTP status, a WebSocket error frame, the transport, …).</summary>
     public EventsErrorSource ErrorSource { get; }
 
-    /// <summary>The AWS error type (first entry of <c>errors</c>), or a client code such as <c>TooManyEvents</c>.</summary>
-    public string ErrorType { get; }
-
-    /// <summary>HTTP status for HTTP answers; null for WebSocket frames and client-side checks.</summary>
-    public int? StatusCode { get; }
-
-    /// <summary>Whether repeating the same operation may succeed (throttling, 5xx, transport, timeouts).</summary>
-    public bool IsRetryable { get; }
-
     /// <summary>Every entry of the <c>errors</c> array (at least one).</summary>
     public IReadOnlyList<EventsError> Errors { get; }
-
-    /// <summary>The <c>x-amzn-RequestId</c> of an HTTP answer, when present.</summary>
-    public string? RequestId { get; }
 
     /// <summary>The WebSocket operation (subscription or publish) id the frame referred to.</summary>
     public string? OperationId { get; }

@@ -191,7 +191,7 @@ public sealed class EventsWebSocketClient : IEventsPublisher, IEventsFrameSink, 
 
         try
         {
-            return EventsHttpPublisher.ParseResult(reply, events.Count);
+            return EventsPublishResult.Parse(reply, events.Count);
         }
         catch (JsonException ex)
         {
@@ -301,13 +301,13 @@ public sealed class EventsWebSocketClient : IEventsPublisher, IEventsFrameSink, 
 
     void IEventsFrameSink.OnBroadcastError(AppSyncEventsException error)
     {
-        _logger.LogWarning("broadcast_error for subscription {SubscriptionId}: {ErrorType}", error.OperationId, error.ErrorType);
+        _logger.LogWarning("broadcast_error for subscription {SubscriptionId}: {ErrorType}", error.OperationId, error.ErrorCode);
         Raise(new EventsConnectionEvent(EventsConnectionEventKind.BroadcastError, State, error, error.OperationId));
     }
 
     void IEventsFrameSink.OnError(AppSyncEventsException error)
     {
-        _logger.LogWarning("AppSync Events error frame: {ErrorType}: {Message}", error.ErrorType, error.Message);
+        _logger.LogWarning("AppSync Events error frame: {ErrorType}: {Message}", error.ErrorCode, error.Message);
         Raise(new EventsConnectionEvent(EventsConnectionEventKind.Error, State, error, error.OperationId));
     }
 
@@ -402,7 +402,7 @@ public sealed class EventsWebSocketClient : IEventsPublisher, IEventsFrameSink, 
                 _state = EventsConnectionState.Reconnecting;
             }
 
-            _logger.LogWarning("AppSync Events connection lost ({ErrorType}: {Message}); reconnecting", reason.ErrorType, reason.Message);
+            _logger.LogWarning("AppSync Events connection lost ({ErrorType}: {Message}); reconnecting", reason.ErrorCode, reason.Message);
             Raise(new EventsConnectionEvent(EventsConnectionEventKind.Disconnected, EventsConnectionState.Reconnecting, reason));
             await session.DisposeAsync().ConfigureAwait(false);
 
@@ -434,7 +434,7 @@ public sealed class EventsWebSocketClient : IEventsPublisher, IEventsFrameSink, 
                 catch (AppSyncEventsException ex)
                 {
                     last = ex;
-                    _logger.LogWarning("Reconnect attempt {Attempt} failed: {ErrorType}", attempt, ex.ErrorType);
+                    _logger.LogWarning("Reconnect attempt {Attempt} failed: {ErrorType}", attempt, ex.ErrorCode);
                 }
             }
 
