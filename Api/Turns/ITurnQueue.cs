@@ -1,5 +1,5 @@
-using Amazon.Runtime;
 using Amazon.SQS;
+using AppSyncChat.Aws;
 using Amazon.SQS.Model;
 
 namespace AppSyncChat.Api.Turns;
@@ -21,16 +21,9 @@ public sealed class SqsTurnQueue(IAmazonSQS sqs) : ITurnQueue
         (await sqs.SendMessageAsync(request, cancellationToken).ConfigureAwait(false)).MessageId;
 
     /// <summary>
-    /// Whether a caller may retry after <paramref name="exception"/>: anything but a client-side fault of the request
-    /// itself (a missing queue, access denied, a bad attribute). Throttling is a sender fault that is retryable; the
-    /// SQS exceptions of AWSSDK.SQS 4.1 carry no <c>Retryable</c> details, so it is recognised by its code.
+    /// Whether a caller may retry after <paramref name="exception"/>: anything but a permanent fault of the request
+    /// itself (a missing queue, access denied, a bad attribute), classified by the one rule every AWS caller uses
+    /// (throttling codes count as retryable although SQS reports them as sender faults); a transport failure is retryable.
     /// </summary>
-    public static bool IsRetryable(Exception exception) => exception switch
-    {
-        AmazonServiceException { ErrorType: ErrorType.Sender } service =>
-            service.Retryable is not null
-            || service.StatusCode == System.Net.HttpStatusCode.TooManyRequests
-            || service.ErrorCode is "RequestThrottled" or "ThrottlingException" or "Throttling" or "KMS.ThrottlingException",
-        _ => true,
-    };
+    public static bool IsRetryable(Exception exception) => AwsErrors.Classify(exception) is not AwsErrorKind.Permanent;
 }
