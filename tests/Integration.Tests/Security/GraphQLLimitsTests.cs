@@ -30,6 +30,7 @@ public sealed class GraphQLLimitsTests(SecurityStack stack)
     [MemberData(nameof(Requests))]
     public async Task HostileDocument_AppSyncErrorBeforeTheEngine(string name, string body, int status, string errorType, string fragment)
     {
+        await stack.WaitForQuietOnceAsync();
         var keys = await stack.TableKeysAsync();
         var published = await stack.PublishedEventsAsync();
 

@@ -78,6 +78,19 @@ public sealed class SecurityStack : IAsyncLifetime
         return new RawResponse((int)response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
+    /// <summary>A GET to the GraphQL endpoint with <paramref name="queryString"/> (starting with <c>?</c>).</summary>
+    public async Task<RawResponse> GetAsync(string queryString, Caller caller)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, Endpoints.GraphqlUrl + queryString);
+        foreach (var (name, value) in caller.Headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        using var response = await Http.SendAsync(request);
+        return new RawResponse((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
     public Task<RawResponse> PostAsync(string query, object? variables, Caller caller) =>
         PostRawAsync(JsonSerializer.Serialize(new Dictionary<string, object?> { ["query"] = query, ["variables"] = variables }), caller);
 
@@ -107,6 +120,15 @@ public sealed class SecurityStack : IAsyncLifetime
         using var document = JsonDocument.Parse(await Http.GetStringAsync(new Uri(new Uri(Endpoints.EventsHttpUrl!), "/_emulator/stats")));
         return document.RootElement.GetProperty("inboundEvents").GetInt64();
     }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task>> _quietFor = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// <see cref="WaitForQuietAsync"/> the first time a test class asks (answers of the classes run before it may
+    /// still stream); afterwards at once. For tables whose every row compares the counters.
+    /// </summary>
+    public Task WaitForQuietOnceAsync([System.Runtime.CompilerServices.CallerFilePath] string testClass = "") =>
+        _quietFor.GetOrAdd(testClass, _ => new Lazy<Task>(WaitForQuietAsync)).Value;
 
     /// <summary>Waits until the Worker has stopped publishing (every earlier answer finished), so counters hold still.</summary>
     public async Task WaitForQuietAsync()

@@ -21,6 +21,24 @@ function sendJson(res, status, body) {
   res.writeHead(status, { ...corsHeaders, 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
 }
 
+/**
+ * graphql-http refuses a wrong content type (415, no body) and a mutation over GET (405) without AppSync's
+ * errorType: every refusal leaves with a typed error, like the rest (BadRequestException).
+ */
+function withErrorTypes(answer, init) {
+  if (init.status < 400) return answer;
+  let body = null;
+  try {
+    body = answer ? JSON.parse(answer) : null;
+  } catch {
+    body = null;
+  }
+  const errors = Array.isArray(body?.errors) && body.errors.length > 0
+    ? body.errors
+    : [{ message: `${init.statusText ?? `HTTP ${init.status}`}: send POST /graphql with content-type application/json.` }];
+  return JSON.stringify({ errors: errors.map((error) => ({ errorType: 'BadRequestException', ...error })) });
+}
+
 export function createGraphqlServer(options) {
   const schema = loadSchema(options.schemaPath, options);
   const page = explorerPage(options);
@@ -64,7 +82,7 @@ export function createGraphqlServer(options) {
         // AppSync answers application/json with HTTP 200 even when the result carries errors.
         const headers = { ...req.headers, accept: 'application/json' };
         const [answer, init] = await graphql({ url: req.url, method: req.method, headers, body: body.text, raw: req, context: { res } });
-        res.writeHead(init.status, init.statusText, { ...corsHeaders, ...init.headers }).end(answer);
+        res.writeHead(init.status, init.statusText, { ...corsHeaders, ...init.headers, 'content-type': 'application/json; charset=utf-8' }).end(withErrorTypes(answer, init));
         return;
       }
       if (req.method === 'GET' && (path === '/' || path === '/explorer' || path === '/explorer/')) {
