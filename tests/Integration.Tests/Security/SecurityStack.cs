@@ -23,7 +23,7 @@ public sealed record Caller(string Name, IReadOnlyDictionary<string, string> Hea
 /// the Events emulator's publish counters — so "nothing stored, nothing published" is checked against the
 /// stores themselves. Its own collection keeps other tests' answers out of those counts.
 /// </summary>
-public sealed class SecurityStack : IAsyncLifetime
+public class SecurityStack : IAsyncLifetime
 {
     public static readonly LocalUser Bob = new("security-test-bob-token", "00000000-0000-4000-8000-0000000000b0", "bob");
 
@@ -40,17 +40,20 @@ public sealed class SecurityStack : IAsyncLifetime
 
     public Caller BobCaller => new("bob (bearer)", new Dictionary<string, string> { ["authorization"] = Bob.Token });
 
-    public async Task InitializeAsync()
+    /// <summary>The stack's options: the integration defaults plus Bob.</summary>
+    protected virtual LocalStackOptions CreateOptions(string directory) => LocalStackFixture.CreateOptions(directory) with { OtherUsers = [Bob] };
+
+    public virtual async Task InitializeAsync()
     {
         Environment.SetEnvironmentVariable("AWS_EC2_METADATA_DISABLED", "true");
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        _stack = await LocalStack.StartAsync(LocalStackFixture.CreateOptions(_directory) with { OtherUsers = [Bob] }, timeout.Token);
+        _stack = await LocalStack.StartAsync(CreateOptions(_directory), timeout.Token);
         _dynamo = new AmazonDynamoDBClient(
             new BasicAWSCredentials(Endpoints.AccessKeyId, Endpoints.SecretAccessKey),
             new AmazonDynamoDBConfig { ServiceURL = Endpoints.DynamoDbUrl, AuthenticationRegion = Endpoints.Region });
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         _dynamo?.Dispose();
         if (_stack is not null)
