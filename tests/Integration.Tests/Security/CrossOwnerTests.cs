@@ -30,7 +30,7 @@ public sealed class CrossOwnerTests(SecurityStack stack)
         var owner = CallerFor(ownerName);
         var stranger = CallerFor(strangerName);
         // A slow first token keeps the answer running while the stranger tries.
-        var sent = await DataAsync(owner, "sendMessage", "mutation($input: SendMessageInput!) { sendMessage(input: $input) { conversationId assistantMessageId } }",
+        var sent = await stack.DataAsync(owner, "sendMessage", "mutation($input: SendMessageInput!) { sendMessage(input: $input) { conversationId assistantMessageId } }",
             new { input = new { text = "A private question [[ttft=8000]]", clientRequestId = "x-" + Guid.NewGuid().ToString("N")[..16] } });
         var c = sent.GetProperty("conversationId").GetString()!;
         var a = sent.GetProperty("assistantMessageId").GetString()!;
@@ -69,7 +69,7 @@ public sealed class CrossOwnerTests(SecurityStack stack)
         }
 
         // The owner still can, and ends the answer.
-        var stopped = await DataAsync(owner, "stopGeneration", "mutation($input: StopGenerationInput!) { stopGeneration(input: $input) { accepted } }", new { input = new { conversationId = c, messageId = a } });
+        var stopped = await stack.DataAsync(owner, "stopGeneration", "mutation($input: StopGenerationInput!) { stopGeneration(input: $input) { accepted } }", new { input = new { conversationId = c, messageId = a } });
         Assert.True(stopped.GetProperty("accepted").GetBoolean());
     }
 
@@ -79,9 +79,9 @@ public sealed class CrossOwnerTests(SecurityStack stack)
         const string Create = "mutation($input: CreateConversationInput!) { createConversation(input: $input) { conversationId } }";
         const string List = "query { listConversations(limit: 100) { items { conversationId } } }";
         string NewRequest() => "list-" + Guid.NewGuid().ToString("N")[..16];
-        var alices = (await DataAsync(stack.Alice, "createConversation", Create, new { input = new { clientRequestId = NewRequest() } })).GetProperty("conversationId").GetString();
-        var bobs = (await DataAsync(stack.BobCaller, "createConversation", Create, new { input = new { clientRequestId = NewRequest() } })).GetProperty("conversationId").GetString();
-        await DataAsync(stack.ApiKey, "createConversation", Create, new { input = new { clientRequestId = NewRequest() } });
+        var alices = (await stack.DataAsync(stack.Alice, "createConversation", Create, new { input = new { clientRequestId = NewRequest() } })).GetProperty("conversationId").GetString();
+        var bobs = (await stack.DataAsync(stack.BobCaller, "createConversation", Create, new { input = new { clientRequestId = NewRequest() } })).GetProperty("conversationId").GetString();
+        await stack.DataAsync(stack.ApiKey, "createConversation", Create, new { input = new { clientRequestId = NewRequest() } });
 
         var anonymous = await stack.PostAsync(List, null, stack.ApiKey);
         var alice = await EventuallyListsAsync(stack.Alice, List, alices!);
@@ -99,7 +99,7 @@ public sealed class CrossOwnerTests(SecurityStack stack)
         var deadline = DateTime.UtcNow + Wait;
         while (true)
         {
-            var ids = (await DataAsync(caller, "listConversations", list, null)).GetProperty("items").EnumerateArray().Select(i => i.GetProperty("conversationId").GetString()).ToArray();
+            var ids = (await stack.DataAsync(caller, "listConversations", list, null)).GetProperty("items").EnumerateArray().Select(i => i.GetProperty("conversationId").GetString()).ToArray();
             if (ids.Contains(expected) || DateTime.UtcNow > deadline)
             {
                 Assert.Contains(expected, ids);
@@ -108,14 +108,6 @@ public sealed class CrossOwnerTests(SecurityStack stack)
 
             await Task.Delay(100);
         }
-    }
-
-    private async Task<JsonElement> DataAsync(Caller caller, string field, string query, object? variables)
-    {
-        var response = await stack.PostAsync(query, variables, caller);
-        var data = response.Json.GetProperty("data");
-        Assert.True(data.ValueKind == JsonValueKind.Object && data.GetProperty(field).ValueKind != JsonValueKind.Null, $"{field} as {caller}: {response.Body}");
-        return data.GetProperty(field);
     }
 
     private Caller CallerFor(string name) => name switch

@@ -31,8 +31,7 @@ public sealed class GraphQLLimitsTests(SecurityStack stack)
     public async Task HostileDocument_AppSyncErrorBeforeTheEngine(string name, string body, int status, string errorType, string fragment)
     {
         await stack.WaitForQuietOnceAsync();
-        var keys = await stack.TableKeysAsync();
-        var published = await stack.PublishedEventsAsync();
+        var before = await stack.SnapshotAsync();
 
         var response = await stack.PostRawAsync(body, stack.ApiKey);
 
@@ -41,8 +40,7 @@ public sealed class GraphQLLimitsTests(SecurityStack stack)
         Assert.Equal(errorType, type);
         Assert.Contains(fragment, message, StringComparison.Ordinal);
         Assert.DoesNotContain("call stack", response.Body, StringComparison.OrdinalIgnoreCase);
-        Assert.Equal(keys, await stack.TableKeysAsync());
-        Assert.Equal(published, await stack.PublishedEventsAsync());
+        await stack.AssertUnchangedAsync(before);
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using AppSyncChat.Aws.AppSyncEvents;
 using AppSyncChat.Local.Hosting;
 using Microsoft.Extensions.Logging;
@@ -131,7 +130,7 @@ public sealed class CapturedLog : ILoggerProvider
     }
 }
 
-[CollectionDefinition(Name, DisableParallelization = true)] // it redirects the process's console
+[CollectionDefinition(Name, DisableParallelization = true)] // it redirects the process's console, and runs its own stack
 public sealed class LogScanCollection : ICollectionFixture<LogScanStack>
 {
     public const string Name = "Log scan stack";
@@ -161,7 +160,7 @@ public sealed class LogScanTests(LogScanStack stack)
         };
 
         // Send and stream, as the local user, watching the channel.
-        var created = await DataAsync(stack.Alice, "createConversation", "mutation($input: CreateConversationInput!) { createConversation(input: $input) { conversationId } }", new { input = new { clientRequestId = "log-" + marker } });
+        var created = await stack.DataAsync(stack.Alice, "createConversation", "mutation($input: CreateConversationInput!) { createConversation(input: $input) { conversationId } }", new { input = new { clientRequestId = "log-" + marker } });
         var c = created.GetProperty("conversationId").GetString()!;
         await using var viewer = new EventsWebSocketClient(new EventsWebSocketOptions
         {
@@ -191,7 +190,7 @@ public sealed class LogScanTests(LogScanStack stack)
         var running = await SendAsync(stack.ApiKey, second, null);
         var runningConversation = running.Conversation;
         await Task.Delay(600);
-        await DataAsync(stack.ApiKey, "stopGeneration", "mutation($input: StopGenerationInput!) { stopGeneration(input: $input) { accepted } }", new { input = new { conversationId = runningConversation, messageId = running.Message } });
+        await stack.DataAsync(stack.ApiKey, "stopGeneration", "mutation($input: StopGenerationInput!) { stopGeneration(input: $input) { accepted } }", new { input = new { conversationId = runningConversation, messageId = running.Message } });
         var stopped = await FinalAsync(stack.ApiKey, runningConversation, running, "CANCELLED");
 
         // Failures: a model error mid-answer, a refused input, an unknown id, a wrong key, a refused list.
@@ -235,7 +234,7 @@ public sealed class LogScanTests(LogScanStack stack)
 
     private async Task<Sent> SendAsync(Caller caller, string text, string? conversationId)
     {
-        var sent = await DataAsync(caller, "sendMessage", SendQuery, new { input = new { conversationId, text, clientRequestId = "log-" + Guid.NewGuid().ToString("N")[..16] } });
+        var sent = await stack.DataAsync(caller, "sendMessage", SendQuery, new { input = new { conversationId, text, clientRequestId = "log-" + Guid.NewGuid().ToString("N")[..16] } });
         return new Sent(sent.GetProperty("conversationId").GetString()!, sent.GetProperty("assistantMessageId").GetString()!);
     }
 
@@ -245,7 +244,7 @@ public sealed class LogScanTests(LogScanStack stack)
         var deadline = DateTime.UtcNow + Wait;
         while (true)
         {
-            var conversation = await DataAsync(caller, "getConversation", "query($id: ID!) { getConversation(conversationId: $id) { messages { messageId status text } } }", new { id = conversationId });
+            var conversation = await stack.DataAsync(caller, "getConversation", "query($id: ID!) { getConversation(conversationId: $id) { messages { messageId status text } } }", new { id = conversationId });
             var message = conversation.GetProperty("messages").EnumerateArray().Single(m => m.GetProperty("messageId").GetString() == sent.Message);
             var now = message.GetProperty("status").GetString();
             if (now is "COMPLETED" or "FAILED" or "CANCELLED" or "INTERRUPTED")
@@ -257,13 +256,5 @@ public sealed class LogScanTests(LogScanStack stack)
             Assert.True(DateTime.UtcNow < deadline, $"still {now}");
             await Task.Delay(100);
         }
-    }
-
-    private async Task<JsonElement> DataAsync(Caller caller, string field, string query, object? variables)
-    {
-        var response = await stack.PostAsync(query, variables, caller);
-        var data = response.Json.GetProperty("data");
-        Assert.True(data.ValueKind == JsonValueKind.Object && data.GetProperty(field).ValueKind != JsonValueKind.Null, $"{field}: {response.Body}");
-        return data.GetProperty(field);
     }
 }

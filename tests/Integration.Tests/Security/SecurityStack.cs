@@ -97,6 +97,25 @@ public class SecurityStack : IAsyncLifetime
     public Task<RawResponse> PostAsync(string query, object? variables, Caller caller) =>
         PostRawAsync(JsonSerializer.Serialize(new Dictionary<string, object?> { ["query"] = query, ["variables"] = variables }), caller);
 
+    /// <summary>The value of <paramref name="field"/>, failing the test with the whole answer when it has none.</summary>
+    public async Task<JsonElement> DataAsync(Caller caller, string field, string query, object? variables)
+    {
+        var response = await PostAsync(query, variables, caller);
+        var data = response.Json.GetProperty("data");
+        Assert.True(data.ValueKind == JsonValueKind.Object && data.GetProperty(field).ValueKind != JsonValueKind.Null, $"{field} as {caller}: {response.Body}");
+        return data.GetProperty(field);
+    }
+
+    /// <summary>The table's keys and the publish count now, for <see cref="AssertUnchangedAsync"/>.</summary>
+    public async Task<StoreSnapshot> SnapshotAsync() => new(await TableKeysAsync(), await PublishedEventsAsync());
+
+    /// <summary>Nothing was stored (no new or removed key) and nothing published since <paramref name="before"/>.</summary>
+    public async Task AssertUnchangedAsync(StoreSnapshot before)
+    {
+        Assert.Equal(before.Keys, await TableKeysAsync());
+        Assert.Equal(before.PublishedEvents, await PublishedEventsAsync());
+    }
+
     /// <summary>Every (pk, sk) in the table: requests that must store nothing leave this set unchanged.</summary>
     public async Task<SortedSet<string>> TableKeysAsync()
     {
@@ -153,6 +172,9 @@ public class SecurityStack : IAsyncLifetime
     }
 }
 
+/// <summary>What "nothing stored, nothing published" compares: every key of the table and the Events emulator's accepted events.</summary>
+public sealed record StoreSnapshot(SortedSet<string> Keys, long PublishedEvents);
+
 /// <summary>An HTTP status and the body text, parsed on demand.</summary>
 public sealed record RawResponse(int Status, string Body)
 {
@@ -170,7 +192,8 @@ public sealed record RawResponse(int Status, string Body)
     }
 }
 
-[CollectionDefinition(Name)]
+/// <summary>Runs alone, after the parallel collections: one more stack beside the shared one would skew their timing on 2 cores.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class SecurityStackCollection : ICollectionFixture<SecurityStack>
 {
     public const string Name = "Security stack";

@@ -188,29 +188,17 @@ public sealed class EmulatorPublishAuthTests : IAsyncLifetime
         Assert.Equal(0, stats.RootElement.GetProperty("inboundEvents").GetInt64());
     }
 
-    private static Task SendAsync(ClientWebSocket socket, string json) =>
-        socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, true, CancellationToken.None);
+    private static Task SendAsync(ClientWebSocket socket, string json) => EmulatorClientTests.SendAsync(socket, json);
 
     /// <summary>The next frame that is not a keep-alive.</summary>
     private static async Task<JsonElement> ReceiveAsync(ClientWebSocket socket)
     {
-        using var cts = new CancellationTokenSource(Wait);
-        var buffer = new byte[64 * 1024];
         while (true)
         {
-            using var message = new MemoryStream();
-            WebSocketReceiveResult result;
-            do
+            var frame = await EmulatorClientTests.ReceiveAsync(socket);
+            if (frame.GetProperty("type").GetString() != "ka")
             {
-                result = await socket.ReceiveAsync(buffer, cts.Token);
-                message.Write(buffer, 0, result.Count);
-            }
-            while (!result.EndOfMessage);
-
-            using var doc = JsonDocument.Parse(message.ToArray());
-            if (doc.RootElement.GetProperty("type").GetString() != "ka")
-            {
-                return doc.RootElement.Clone();
+                return frame;
             }
         }
     }
