@@ -23,7 +23,7 @@ public sealed class GraphQLLimitsTests(SecurityStack stack)
         { "2,000 aliases of one nested field", Body("query { " + Get + " { messages { " + string.Join(' ', Enumerable.Range(0, 2_000).Select(i => $"a{i}: text")) + " } } }"), 200, "ValidationError", "the limit is 1000" },
         { "a fragment bomb (2^20 expansions)", Body("query { " + Get + " { ...F0 } } " + string.Join(' ', Enumerable.Range(0, 20).Select(i => $"fragment F{i} on Conversation {{ ...F{i + 1} ...F{i + 1} }}")) + " fragment F20 on Conversation { title }"), 200, "ValidationError", "the limit is 1000" },
         { "20,000 tokens", Body("query { " + Get + " { " + string.Concat(Enumerable.Repeat("title ", 20_000)) + "} }"), 200, "ValidationError", "tokens; the limit is 15000" },
-        { "a body over 1 MB", Body("query { listConversations { nextToken } }", new string('x', 1_100_000)), 413, "BadRequestException", "the limit is 1048576 bytes" },
+        { "a body over 1 MB", Body("query { listConversations { nextToken } }", new string('x', 1_100_000)), 413, "BadRequestException", "the limit of 1048576 bytes" },
     };
 
     [Theory]
@@ -40,6 +40,18 @@ public sealed class GraphQLLimitsTests(SecurityStack stack)
         Assert.Equal(errorType, type);
         Assert.Contains(fragment, message, StringComparison.Ordinal);
         Assert.DoesNotContain("call stack", response.Body, StringComparison.OrdinalIgnoreCase);
+        await stack.AssertUnchangedAsync(before);
+    }
+
+    [Fact]
+    public async Task ChunkedBodyOverTheLimit_WithoutContentLength_413AndNothingStored()
+    {
+        var before = await stack.SnapshotAsync();
+
+        var response = await stack.PostRawAsync(Body("query { listConversations { nextToken } }", new string('x', 1_100_000)), stack.Alice, chunked: true);
+
+        Assert.Equal(413, response.Status);
+        Assert.Equal("BadRequestException", response.FirstError.ErrorType);
         await stack.AssertUnchangedAsync(before);
     }
 

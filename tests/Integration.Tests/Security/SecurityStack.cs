@@ -64,13 +64,14 @@ public class SecurityStack : IAsyncLifetime
         Directory.Delete(_directory, recursive: true);
     }
 
-    /// <summary>Posts <paramref name="body"/> exactly as given to the GraphQL endpoint.</summary>
-    public async Task<RawResponse> PostRawAsync(string body, Caller caller, string contentType = "application/json")
+    /// <summary>Posts <paramref name="body"/> exactly as given to the GraphQL endpoint (<paramref name="chunked"/>: without a Content-Length).</summary>
+    public async Task<RawResponse> PostRawAsync(string body, Caller caller, string contentType = "application/json", bool chunked = false)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, Endpoints.GraphqlUrl)
         {
             Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body)),
         };
+        request.Headers.TransferEncodingChunked = chunked; // chunked: no Content-Length, the size shows only while reading
         request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
         foreach (var (name, value) in caller.Headers)
         {

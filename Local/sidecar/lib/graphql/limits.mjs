@@ -25,32 +25,37 @@ function limitError(message) {
   return new GraphQLError(message, { extensions: { errorType: 'ValidationError' } });
 }
 
-/** Reads the whole body as UTF-8 text, or reports { tooLarge } without buffering past the limit. */
+/**
+ * Reads the whole body as UTF-8 text, or answers { tooLarge: true } as soon as it passes the limit (by its
+ * Content-Length or by what arrived), buffering nothing past it; the rest is read and dropped.
+ */
 export function readBoundedBody(req, maxBytes) {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes) {
-      req.resume(); // drain, so the connection can answer
-      resolve({ tooLarge: declared });
+      req.resume();
+      resolve({ tooLarge: true });
       return;
     }
     const chunks = [];
     let length = 0;
-    let tooLarge = false;
     req.on('data', (chunk) => {
+      if (length > maxBytes) return;
       length += chunk.length;
-      if (length > maxBytes) tooLarge = true;
+      if (length > maxBytes) resolve({ tooLarge: true });
       else chunks.push(chunk);
     });
-    req.on('end', () => resolve(tooLarge ? { tooLarge: length } : { text: Buffer.concat(chunks).toString('utf8') }));
+    req.on('end', () => {
+      if (length <= maxBytes) resolve({ text: Buffer.concat(chunks).toString('utf8') });
+    });
     req.on('error', reject);
   });
 }
 
 /** The HTTP answer to a body over the limit (AppSync's request-level error shape; status UNCONFIRMED). */
-export function bodyTooLarge(bytes, maxBytes) {
+export function bodyTooLarge(maxBytes) {
   return {
-    errors: [{ errorType: 'BadRequestException', message: `The request body is ${bytes} bytes; the limit is ${maxBytes} bytes.` }],
+    errors: [{ errorType: 'BadRequestException', message: `The request body exceeds the limit of ${maxBytes} bytes.` }],
   };
 }
 

@@ -42,7 +42,7 @@ function withErrorTypes(answer, init) {
 export function createGraphqlServer(options) {
   const schema = loadSchema(options.schemaPath, options);
   const page = explorerPage(options);
-  const limits = options.limits ?? graphqlLimits;
+  const limits = graphqlLimits;
   const graphql = createHandler({
     schema,
     context: (req) => ({ headers: req.raw.appSyncHeaders, auth: req.raw.appSyncAuth }),
@@ -73,8 +73,8 @@ export function createGraphqlServer(options) {
           return;
         }
         const body = await readBoundedBody(req, limits.maxBodyBytes);
-        if (body.tooLarge !== undefined) {
-          sendJson(res, 413, bodyTooLarge(body.tooLarge, limits.maxBodyBytes));
+        if (body.tooLarge) {
+          sendJson(res, 413, bodyTooLarge(limits.maxBodyBytes));
           return;
         }
         req.appSyncAuth = auth;
