@@ -327,6 +327,8 @@ public sealed class AppSyncChatStack : Stack
                 ],
             },
             XrayEnabled = true,
+            QueryDepthLimit = GraphqlLimits.QueryDepthLimit,
+            ResolverCountLimit = GraphqlLimits.ResolverCountLimit,
         });
 
         // Field errors to /aws/appsync/apis/<id> for 30 days (set on the L1 resource: see AppSyncLogTarget).

@@ -104,7 +104,7 @@ public sealed class LocalStack : IAsyncDisposable
                 [options.Ports.All().First(p => p.Flag == LocalSettingNames.BedrockPortFlag)]).ConfigureAwait(false);
 
             // The chat namespace's onSubscribe owner check, reading the table once it exists (step 3).
-            var subscribeRule = new ChatSubscribeRule(options.LocalUserToken, options.LocalUserSub);
+            var subscribeRule = new ChatSubscribeRule(options.OtherUsers.Prepend(new LocalUser(options.LocalUserToken, options.LocalUserSub, options.LocalUserName)));
             var events = await StartPartAsync(
                 parts,
                 () => AppSyncEventsEmulatorServer.StartAsync(
@@ -116,7 +116,7 @@ public sealed class LocalStack : IAsyncDisposable
                         ApiKeys = [options.ApiKey],
                         Credentials = credentials,
                         Region = options.Region,
-                        BearerTokens = [options.LocalUserToken],
+                        BearerTokens = [options.LocalUserToken, .. options.OtherUsers.Select(u => u.Token)],
                         SubscribeRule = subscribeRule.AllowAsync,
                         LoggerFactory = loggerFactory,
                     },
@@ -149,6 +149,7 @@ public sealed class LocalStack : IAsyncDisposable
                     LocalUserToken = options.LocalUserToken,
                     LocalUserSub = options.LocalUserSub,
                     LocalUserName = options.LocalUserName,
+                    OtherUsers = options.OtherUsers,
                     StartTimeout = options.SidecarStartTimeout,
                     WebAppDistDirectory = Path.Combine(layout.WebAppDirectory, "dist"),
                     EventsEndpoint = events.TlsBaseAddress is { } eventsTls ? new Uri(eventsTls, events.HttpPublishEndpoint.AbsolutePath).ToString() : null,
@@ -172,7 +173,7 @@ public sealed class LocalStack : IAsyncDisposable
                 new BasicAWSCredentials(options.AccessKeyId, options.SecretAccessKey),
                 new AmazonDynamoDBConfig { ServiceURL = dynamoDbUrl, AuthenticationRegion = options.Region, MaxErrorRetry = 2 });
             parts.Push(new DisposableAdapter(ownerReader));
-            subscribeRule.Attach(ownerReader, options.TableName);
+            subscribeRule.Attach(ChatSubscribeRule.OwnerReader(ownerReader, options.TableName));
 
             // 4. The functions, hosted as Lambda hosts them: the Api behind the Invoke API (what the GraphQL
             //    endpoint calls), the Worker behind the SQS event-source mapping of the turn queue.

@@ -25,6 +25,9 @@ public static class ApiErrors
     public static Unauthorized UnsupportedIdentity(string what) =>
         new($"This API cannot tell who you are ({what}). Call it with an API key, a Cognito user pool token or IAM credentials.");
 
+    public static Unauthorized ListNeedsIdentity() =>
+        new("listConversations needs a signed-in caller (a Cognito user pool token or IAM credentials). API-key callers have no identity of their own: they reach a conversation by its id.");
+
     public static ValidationError UnknownField(string parentType, string fieldName) =>
         new($"{parentType}.{fieldName} is not a field this resolver serves.");
 

@@ -50,6 +50,12 @@ public sealed class ConversationQueries(IConversationStore store)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(context);
+        if (context.OwnerId == Owners.Anonymous)
+        {
+            // Every API-key caller is the same owner: a list would show each one everybody else's conversations.
+            throw ApiErrors.ListNeedsIdentity();
+        }
+
         ConversationPage page;
         try
         {

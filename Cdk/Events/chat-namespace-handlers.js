@@ -8,7 +8,8 @@
 //   * the channel is exactly /chat/<conversationId> with a valid id (no wildcard, no deeper path), so
 //     nobody can watch every conversation with /chat/*;
 //   * the conversation exists and its owner is the caller: Cognito callers by `user:<sub>`, API-key
-//     callers (no identity) by the shared owner `anonymous`, exactly as the Api assigns owners. An
+//     callers (no identity) by the shared owner `anonymous`, exactly as the Api assigns owners; any other
+//     identity (IAM, a Lambda authorizer) is refused. An
 //     API-key holder can therefore watch every conversation created with the API key, never a Cognito
 //     user's conversation, and a Cognito user only their own.
 // It does not enforce: sharing a conversation with other users (there is no ACL in the table yet),
@@ -39,11 +40,17 @@ function isConversationId(id) {
   return true;
 }
 
+// The owner id of the caller, or null for an identity that names no user this handler knows: only a caller
+// with no identity at all is the API key's shared owner, never an IAM principal or a Lambda-authorizer
+// identity that happens to lack a sub (the namespace accepts neither today; this keeps a later change safe).
 function callerOwnerId(identity) {
-  if (identity && identity.sub) {
+  if (!identity) {
+    return API_KEY_OWNER;
+  }
+  if (identity.sub) {
     return COGNITO_OWNER_PREFIX + identity.sub;
   }
-  return API_KEY_OWNER;
+  return null;
 }
 
 export const onSubscribe = {
@@ -52,7 +59,11 @@ export const onSubscribe = {
     if (segments.length !== 2 || !isConversationId(segments[1])) {
       util.unauthorized();
     }
-    ctx.stash.owner = callerOwnerId(ctx.identity);
+    const owner = callerOwnerId(ctx.identity);
+    if (!owner) {
+      util.unauthorized();
+    }
+    ctx.stash.owner = owner;
     const key = {};
     key[PK_ATTRIBUTE] = CONVERSATION_PREFIX + segments[1];
     key[SK_ATTRIBUTE] = CONVERSATION_SORT_KEY;

@@ -43,6 +43,9 @@ public sealed record LocalStackOptions
 
     public string LocalUserName { get; init; } = LocalDefaults.LocalUserName;
 
+    /// <summary>More Cognito-like users beside the local user (tests of who may see whose conversations); none by default.</summary>
+    public IReadOnlyList<LocalUser> OtherUsers { get; init; } = [];
+
     public string TableName { get; init; } = LocalDefaults.TableName;
 
     public string QueueName { get; init; } = LocalDefaults.QueueName;
@@ -97,6 +100,9 @@ public sealed record LocalStackOptions
         Model = LocalModelOptions.Fast,
     };
 }
+
+/// <summary>A bearer token the GraphQL endpoint and the Events emulator accept, and the Cognito-like identity it stands for.</summary>
+public sealed record LocalUser(string Token, string Sub, string Name);
 
 /// <summary>Defaults of the Bedrock emulator's model (each request may override them with <c>[[key=value]]</c> directives).</summary>
 public sealed record LocalModelOptions

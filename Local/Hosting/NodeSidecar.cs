@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
 namespace AppSyncChat.Local.Hosting;
@@ -39,6 +40,9 @@ internal sealed record NodeSidecarOptions
     public required string LocalUserSub { get; init; }
 
     public required string LocalUserName { get; init; }
+
+    /// <summary>More users the GraphQL endpoint accepts (token, sub, name), passed by environment like every secret.</summary>
+    public IReadOnlyList<LocalUser> OtherUsers { get; init; } = [];
 
     public required TimeSpan StartTimeout { get; init; }
 
@@ -138,6 +142,11 @@ internal sealed class NodeSidecar : IAsyncDisposable
         // Secrets by environment, not argv (argv is visible to every user in ps).
         startInfo.Environment["APPSYNCCHAT_LOCAL_API_KEY"] = options.ApiKey;
         startInfo.Environment["APPSYNCCHAT_LOCAL_USER_TOKEN"] = options.LocalUserToken;
+        if (options.OtherUsers.Count > 0)
+        {
+            startInfo.Environment["APPSYNCCHAT_LOCAL_OTHER_USERS"] = new JsonArray([.. options.OtherUsers.Select(u => (JsonNode)new JsonObject { ["token"] = u.Token, ["sub"] = u.Sub, ["username"] = u.Name })]).ToJsonString();
+        }
+
         startInfo.Environment["AWS_ACCESS_KEY_ID"] = options.AccessKeyId;
         startInfo.Environment["AWS_SECRET_ACCESS_KEY"] = options.SecretAccessKey;
         startInfo.Environment["AWS_REGION"] = options.Region;

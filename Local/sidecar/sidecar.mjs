@@ -62,6 +62,21 @@ const secretAccessKey = process.env.AWS_SECRET_ACCESS_KEY;
 if (!accessKeyId || !secretAccessKey) fail('BAD_ARGUMENT', 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set (the local credentials used to sign Lambda invocations)');
 
 const userToken = args['user-token'] ?? process.env.APPSYNCCHAT_LOCAL_USER_TOKEN;
+
+/** [{token, sub, username}] as JSON; every entry needs all three. */
+function otherUsers(json) {
+  if (!json) return [];
+  let users;
+  try {
+    users = JSON.parse(json);
+  } catch (error) {
+    fail('BAD_ARGUMENT', `APPSYNCCHAT_LOCAL_OTHER_USERS is not JSON: ${error.message}`);
+  }
+  if (!Array.isArray(users) || users.some((u) => [u?.token, u?.sub, u?.username].some((v) => typeof v !== 'string' || v.length === 0))) {
+    fail('BAD_ARGUMENT', 'APPSYNCCHAT_LOCAL_OTHER_USERS must be a JSON array of {"token","sub","username"} strings');
+  }
+  return users.map((u) => ({ token: u.token, sub: u.sub, username: u.username, groups: [] }));
+}
 const host = args.host;
 const options = {
   schemaPath: args.schema,
@@ -74,14 +89,18 @@ const options = {
   webAppDir: args['web-app-dir'] ?? null,
   eventsEndpoint: args['events-endpoint'] ?? null,
   eventsRealtimeUrl: args['events-realtime-url'] ?? null,
-  localUser: userToken
-    ? {
-        token: userToken,
-        sub: args['user-sub'] ?? '00000000-0000-4000-8000-000000000001',
-        username: args['user-name'],
-        groups: args['user-groups'].split(',').map((g) => g.trim()).filter(Boolean),
-      }
-    : null,
+  // The local user, then any others (tests of who may see whose conversations) from APPSYNCCHAT_LOCAL_OTHER_USERS.
+  localUsers: [
+    ...(userToken
+      ? [{
+          token: userToken,
+          sub: args['user-sub'] ?? '00000000-0000-4000-8000-000000000001',
+          username: args['user-name'],
+          groups: args['user-groups'].split(',').map((g) => g.trim()).filter(Boolean),
+        }]
+      : []),
+    ...otherUsers(process.env.APPSYNCCHAT_LOCAL_OTHER_USERS),
+  ],
 };
 
 let graphqlServer;

@@ -131,7 +131,7 @@ public sealed class OnSubscribeHandlerTests
         Assert.DoesNotContain("__", withoutComments, StringComparison.Ordinal);
     }
 
-    private static JsonObject Items(string conversationId, string owner)
+    internal static JsonObject Items(string conversationId, string owner)
     {
         var key = new JsonObject
         {
@@ -143,7 +143,8 @@ public sealed class OnSubscribeHandlerTests
         return new JsonObject { [key.ToJsonString()] = item };
     }
 
-    private static async Task<JsonElement[]> RunAsync(IEnumerable<JsonObject> cases)
+    /// <summary>Runs the deployed handler code on each case (<c>channel</c>, <c>identity</c>, <c>items</c>, <c>dataSourceError</c>) and returns <c>{outcome, request}</c> per case.</summary>
+    internal static async Task<JsonElement[]> RunAsync(IEnumerable<JsonObject> cases)
     {
         var harness = Path.Combine(AppContext.BaseDirectory, "Resources", "handler-harness");
         var work = Path.Combine(Path.GetTempPath(), "appsyncchat-cdk-handler", Guid.NewGuid().ToString("N"));

@@ -95,10 +95,10 @@ public sealed class CreateConversationTests(DynaliteFixture dynalite) : Resolver
     [Fact]
     public async Task CreateConversation_ConcurrentIdenticalRequests_OneConversation()
     {
-        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => CreateAsync("burst-c1", "Same")));
+        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => CreateAsync("burst-c1", "Same", identity: Alice)));
 
         Assert.Single(results.Select(r => r.GetProperty("conversationId").GetString()).Distinct());
-        var page = await InvokeAsync("Query", "listConversations", "{}");
+        var page = await InvokeAsync("Query", "listConversations", "{}", Alice);
         Assert.Equal(1, page.GetProperty("items").GetArrayLength());
     }
 

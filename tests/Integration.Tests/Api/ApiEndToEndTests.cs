@@ -95,7 +95,7 @@ public sealed class ApiEndToEndTests(LocalStackFixture fixture)
         var foreign = await _anonymous.PostAsync(GraphQLCaller.Get, new JsonObject { ["id"] = c });
         var unknown = await _anonymous.PostAsync(GraphQLCaller.Get, new JsonObject { ["id"] = "ffffffffffffffffffffffffffffffff" });
         var stop = await _anonymous.PostAsync(GraphQLCaller.Stop, new JsonObject { ["input"] = new JsonObject { ["conversationId"] = c, ["messageId"] = sent.GetProperty("assistantMessageId").GetString() } });
-        var list = await _anonymous.DataAsync(GraphQLCaller.List, "listConversations", new JsonObject { ["limit"] = 100 });
+        var list = await _anonymous.PostAsync(GraphQLCaller.List, new JsonObject { ["limit"] = 100 });
 
         Assert.Equal("NotFound", foreign.FirstErrorType);
         Assert.Equal("NotFound", unknown.FirstErrorType);
@@ -103,7 +103,7 @@ public sealed class ApiEndToEndTests(LocalStackFixture fixture)
         Assert.Equal(
             foreign.Body.GetProperty("errors")[0].GetProperty("message").GetString()!.Replace(c, "ID", StringComparison.Ordinal),
             unknown.Body.GetProperty("errors")[0].GetProperty("message").GetString()!.Replace("ffffffffffffffffffffffffffffffff", "ID", StringComparison.Ordinal));
-        Assert.DoesNotContain(list.GetProperty("items").EnumerateArray(), i => i.GetProperty("conversationId").GetString() == c);
+        Assert.Equal("Unauthorized", list.FirstErrorType); // API-key callers cannot list at all (docs/security.md)
         Assert.Contains((await _user.DataAsync(GraphQLCaller.List, "listConversations", new JsonObject { ["limit"] = 100 })).GetProperty("items").EnumerateArray(), i => i.GetProperty("conversationId").GetString() == c);
     }
 

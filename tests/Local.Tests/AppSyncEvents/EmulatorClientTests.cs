@@ -302,7 +302,7 @@ public sealed class EmulatorClientTests(EmulatorFixture fixture) : IClassFixture
         return list;
     }
 
-    private static Task SendAsync(ClientWebSocket socket, string json) =>
+    internal static Task SendAsync(ClientWebSocket socket, string json) =>
         socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, true, CancellationToken.None);
 
     private static async Task<JsonElement> ReceiveUntilAsync(ClientWebSocket socket, string type)
@@ -317,7 +317,7 @@ public sealed class EmulatorClientTests(EmulatorFixture fixture) : IClassFixture
         }
     }
 
-    private static async Task<JsonElement> ReceiveAsync(ClientWebSocket socket)
+    internal static async Task<JsonElement> ReceiveAsync(ClientWebSocket socket)
     {
         using var cts = new CancellationTokenSource(Wait);
         var buffer = new byte[64 * 1024];

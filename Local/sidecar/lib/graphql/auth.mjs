@@ -1,5 +1,5 @@
 // Request authorization as AppSync does it for a GraphQL API whose default mode is API_KEY, with
-// Cognito user pools (one configured local user) as an additional mode. IAM (SigV4) callers are
+// Cognito user pools (the configured local users' bearer tokens) as an additional mode. IAM (SigV4) callers are
 // refused: the local endpoint does not verify SigV4 signatures.
 import { timingSafeEqual } from 'node:crypto';
 import { appSyncError } from './errors.mjs';
@@ -45,8 +45,8 @@ export function authenticate(headers, remoteAddress, options) {
       return { error: unauthorized('IAM (SigV4) authorization is not supported by the local GraphQL endpoint; use the x-api-key header or the local user token.') };
     }
     const token = authorization.replace(/^Bearer\s+/i, '');
-    const user = options.localUser;
-    if (!user || !sameSecret(token, user.token)) {
+    const user = options.localUsers.find((candidate) => sameSecret(token, candidate.token));
+    if (!user) {
       return { error: unauthorized('Valid authorization header not provided.') };
     }
     const issuer = `https://cognito-idp.${options.region}.amazonaws.com/${options.region}_appsyncchatlocal`;

@@ -1,10 +1,12 @@
 // The local AppSync GraphQL endpoint: POST /graphql (graphql-http over the graphql reference
 // implementation), the explorer at /, CORS for browser apps on other local ports.
 import { createServer } from 'node:http';
-import { createHandler } from 'graphql-http/lib/use/http';
+import { parse, validate } from 'graphql';
+import { createHandler } from 'graphql-http';
 import { authenticate } from './auth.mjs';
 import { formatAppSyncError } from './errors.mjs';
 import { explorerAsset, explorerPage } from './explorer.mjs';
+import { bodyTooLarge, checkDocumentLimits, checkQueryText, graphqlLimits, readBoundedBody } from './limits.mjs';
 import { loadSchema } from './schema.mjs';
 import { serveWebApp } from '../webapp.mjs';
 
@@ -19,13 +21,42 @@ function sendJson(res, status, body) {
   res.writeHead(status, { ...corsHeaders, 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
 }
 
+/**
+ * graphql-http refuses a wrong content type (415, no body) and a mutation over GET (405) without AppSync's
+ * errorType: every refusal leaves with a typed error, like the rest (BadRequestException).
+ */
+function withErrorTypes(answer, init) {
+  if (init.status < 400) return answer;
+  let body = null;
+  try {
+    body = answer ? JSON.parse(answer) : null;
+  } catch {
+    body = null;
+  }
+  const errors = Array.isArray(body?.errors) && body.errors.length > 0
+    ? body.errors
+    : [{ message: `${init.statusText ?? `HTTP ${init.status}`}: send POST /graphql with content-type application/json.` }];
+  return JSON.stringify({ errors: errors.map((error) => ({ errorType: 'BadRequestException', ...error })) });
+}
+
 export function createGraphqlServer(options) {
   const schema = loadSchema(options.schemaPath, options);
   const page = explorerPage(options);
+  const limits = graphqlLimits;
   const graphql = createHandler({
     schema,
     context: (req) => ({ headers: req.raw.appSyncHeaders, auth: req.raw.appSyncAuth }),
     formatError: formatAppSyncError,
+    // The limits run before the engine: the text before parsing (nesting, tokens), the document before the
+    // standard rules (some of which cost the square of the number of fields).
+    parse: (query) => {
+      checkQueryText(query, limits);
+      return parse(query, { maxTokens: limits.maxTokens });
+    },
+    validate: (schemaToCheck, document, rules) => {
+      const limitErrors = checkDocumentLimits(document, limits);
+      return limitErrors.length > 0 ? limitErrors : validate(schemaToCheck, document, rules);
+    },
   });
 
   return createServer(async (req, res) => {
@@ -41,12 +72,17 @@ export function createGraphqlServer(options) {
           sendJson(res, 401, auth.error);
           return;
         }
+        const body = await readBoundedBody(req, limits.maxBodyBytes);
+        if (body.tooLarge) {
+          sendJson(res, 413, bodyTooLarge(limits.maxBodyBytes));
+          return;
+        }
         req.appSyncAuth = auth;
         req.appSyncHeaders = { ...req.headers };
         // AppSync answers application/json with HTTP 200 even when the result carries errors.
-        req.headers.accept = 'application/json';
-        for (const [name, value] of Object.entries(corsHeaders)) res.setHeader(name, value);
-        await graphql(req, res);
+        const headers = { ...req.headers, accept: 'application/json' };
+        const [answer, init] = await graphql({ url: req.url, method: req.method, headers, body: body.text, raw: req, context: { res } });
+        res.writeHead(init.status, init.statusText, { ...corsHeaders, ...init.headers, 'content-type': 'application/json; charset=utf-8' }).end(withErrorTypes(answer, init));
         return;
       }
       if (req.method === 'GET' && (path === '/' || path === '/explorer' || path === '/explorer/')) {
