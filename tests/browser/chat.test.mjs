@@ -79,6 +79,11 @@ describe('web chat app', () => {
     // The app created the conversation first (createConversation, with the title it derives), subscribed, then sent.
     const { getConversation } = await stack.graphql('query($id: ID!) { getConversation(conversationId: $id) { title } }', { id });
     assert.equal(getConversation.title, 'Explain streaming to two windows');
+    // The local app uses the API key, which cannot list conversations: the sidebar lists what this browser opened.
+    await a.locator(`#sidebar a[href="#/c/${id}"]`).waitFor({ timeout: LONG });
+    assert.equal(await a.locator('#sidebar a[href="#/c/' + id + '"] .title').textContent(), 'Explain streaming to two windows');
+    assert.equal(await a.locator('#sidebar .hint').textContent(), 'Opened in this browser');
+    assert.equal(await a.locator('#sidebar .error-text').count(), 0);
     // The first window was subscribed before the first event: it applied every event live, from turn.started.
     assert.ok(await a.evaluate(() => window.__answerUpdates.filter((u) => u.length > 0).length >= 10));
     assert.equal(await liveText(a), stored.text);

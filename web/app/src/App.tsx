@@ -13,6 +13,7 @@ import {
   type Message,
 } from '@appsyncchat/client';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { recentConversations, rememberConversation } from './recent';
 import { useFrameState } from './useThrottled';
 
 type Route = { page: 'new' } | { page: 'conversation'; conversationId: string };
@@ -46,6 +47,8 @@ export function App({ client }: { client: ChatClient }) {
   const [connection, setConnection] = useState<ConnectionState | 'idle'>('idle');
   const [conversations, setConversations] = useState<ConversationSummary[]>([]);
   const [listError, setListError] = useState<string | null>(null);
+  // 'browser' when the API refuses to list for this caller (the API key): the sidebar shows what this browser saw.
+  const [listSource, setListSource] = useState<'api' | 'browser'>('api');
   const pending = useRef<PendingSend | null>(null);
   const [menuOpen, setMenuOpen] = useState(false);
 
@@ -55,9 +58,18 @@ export function App({ client }: { client: ChatClient }) {
     client.listConversations(50).then(
       (page) => {
         setConversations(page.items);
+        setListSource('api');
         setListError(null);
       },
-      (error: unknown) => setListError(errorText(error)),
+      (error: unknown) => {
+        if (error instanceof ChatApiError && error.errorType === 'Unauthorized') {
+          setConversations(recentConversations());
+          setListSource('browser');
+          setListError(null);
+        } else {
+          setListError(errorText(error));
+        }
+      },
     );
   }, [client]);
   useEffect(refreshList, [refreshList]);
@@ -97,6 +109,7 @@ export function App({ client }: { client: ChatClient }) {
           + New conversation
         </button>
         {listError && <p className="error-text">Cannot list conversations: {listError}</p>}
+        {listSource === 'browser' && <p className="hint">Opened in this browser</p>}
         <ul>
           {conversations.map((c) => (
             <li key={c.conversationId}>
@@ -192,10 +205,12 @@ function ConversationView({
       }
       setMessages(c.messages);
       setTitle(c.title ?? null);
+      rememberConversation(c);
+      onChanged(); // the sidebar shows it at once, also when it lists what this browser saw
     } catch (e) {
       setError(errorText(e));
     }
-  }, [client, conversationId]);
+  }, [client, conversationId, onChanged]);
 
   // Follow the conversation: the active answer, and every answer started later (from any window).
   useEffect(() => {
