@@ -79,6 +79,17 @@ public sealed record LocalStackOptions
 
     public LocalModelOptions Model { get; init; } = LocalModelOptions.Default;
 
+    /// <summary>
+    /// Run the Worker's execution environments as processes of this program (e.g. <c>dotnet bootstrap-worker.dll</c>
+    /// or a published <c>bootstrap</c>) instead of in this process: <see cref="WorkerConcurrency"/> processes, each
+    /// restarted when it dies, as Lambda replaces a crashed environment (<see cref="Lambda.ExternalFunctionPool"/>).
+    /// Null (the default): in process.
+    /// </summary>
+    public ExternalWorkerOptions? WorkerProcess { get; init; }
+
+    /// <summary>Opt-in faults of the AppSync Events emulator's publish path (fault campaigns); null: none.</summary>
+    public AppSyncEvents.EventsPublishFaults? EventsPublishFaults { get; init; }
+
     /// <summary>Extra settings for the Api function (override the ones the stack computes).</summary>
     public IReadOnlyDictionary<string, string> ApiSettings { get; init; } = new Dictionary<string, string>();
 
@@ -96,6 +107,24 @@ public sealed record LocalStackOptions
         Ports = LocalStackPorts.Dynamic,
         Model = LocalModelOptions.Fast,
     };
+}
+
+/// <summary>The program that runs one Worker execution environment out of process.</summary>
+/// <param name="Executable">A published <c>bootstrap</c>, or <c>dotnet</c>.</param>
+/// <param name="Arguments">E.g. the path of <c>bootstrap-worker.dll</c> when <paramref name="Executable"/> is <c>dotnet</c>.</param>
+public sealed record ExternalWorkerOptions(string Executable, IReadOnlyList<string> Arguments)
+{
+    /// <summary>The framework-dependent Worker the build puts next to an assembly that references it (<c>dotnet bootstrap-worker.dll</c>).</summary>
+    public static ExternalWorkerOptions BesideThisProgram()
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "bootstrap-worker.dll");
+        if (!File.Exists(dll))
+        {
+            throw new FileNotFoundException($"{dll} is missing: the program must reference the Worker project for its build to copy it.", dll);
+        }
+
+        return new ExternalWorkerOptions("dotnet", [dll]);
+    }
 }
 
 /// <summary>Defaults of the Bedrock emulator's model (each request may override them with <c>[[key=value]]</c> directives).</summary>
