@@ -114,16 +114,29 @@ public sealed record LocalStackOptions
 /// <param name="Arguments">E.g. the path of <c>bootstrap-worker.dll</c> when <paramref name="Executable"/> is <c>dotnet</c>.</param>
 public sealed record ExternalWorkerOptions(string Executable, IReadOnlyList<string> Arguments)
 {
-    /// <summary>The framework-dependent Worker the build puts next to an assembly that references it (<c>dotnet bootstrap-worker.dll</c>).</summary>
-    public static ExternalWorkerOptions BesideThisProgram()
+    /// <summary>
+    /// The framework-dependent Worker the build puts next to an assembly that references it (<c>bootstrap-worker.dll</c>),
+    /// run by <c>dotnet exec</c> with <paramref name="host"/>'s runtime configuration and dependency manifest: a host
+    /// that uses ASP.NET Core gets the Worker's Microsoft.Extensions.* assemblies from that shared framework instead of
+    /// its own folder, so the Worker's own manifest would not find them.
+    /// </summary>
+    public static ExternalWorkerOptions BesideThisProgram(System.Reflection.Assembly host)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "bootstrap-worker.dll");
-        if (!File.Exists(dll))
+        ArgumentNullException.ThrowIfNull(host);
+        var directory = AppContext.BaseDirectory;
+        var dll = Path.Combine(directory, "bootstrap-worker.dll");
+        var name = host.GetName().Name;
+        var runtimeConfig = Path.Combine(directory, name + ".runtimeconfig.json");
+        var deps = Path.Combine(directory, name + ".deps.json");
+        foreach (var file in new[] { dll, runtimeConfig, deps })
         {
-            throw new FileNotFoundException($"{dll} is missing: the program must reference the Worker project for its build to copy it.", dll);
+            if (!File.Exists(file))
+            {
+                throw new FileNotFoundException($"{file} is missing: {name} must be an executable that references the Worker project.", file);
+            }
         }
 
-        return new ExternalWorkerOptions("dotnet", [dll]);
+        return new ExternalWorkerOptions("dotnet", ["exec", "--runtimeconfig", runtimeConfig, "--depsfile", deps, dll]);
     }
 }
 

@@ -64,6 +64,19 @@ public sealed partial class ExternalFunctionPool : IAsyncDisposable
         }
     }
 
+    /// <summary>The tail of each running process's output (its logs), for diagnostics.</summary>
+    public string OutputTail(int charactersPerProcess = 4000)
+    {
+        lock (_current)
+        {
+            return string.Join("\n", _current.OfType<ExternalFunctionProcess>().Select(p =>
+            {
+                var output = p.Output;
+                return $"--- process {p.ProcessId} ---\n" + (output.Length > charactersPerProcess ? output[^charactersPerProcess..] : output);
+            }));
+        }
+    }
+
     /// <param name="server">Started with at least <see cref="ExternalFunctionPoolOptions.Environments"/> dedicated Runtime API addresses.</param>
     public static ExternalFunctionPool Start(LambdaRuntimeServer server, ExternalFunctionPoolOptions options, ILoggerFactory? loggerFactory = null)
     {
