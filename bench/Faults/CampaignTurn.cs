@@ -52,8 +52,11 @@ internal sealed class CampaignTurn(string label, string marker, PlannedTurn plan
 
     public bool DuplicateSent { get; set; }
 
-    /// <summary>When the turn was first seen final (a viewer's terminal update or the stored state).</summary>
+    /// <summary>When the turn was first seen final by one of its viewers (a terminal update).</summary>
     public DateTimeOffset? FinalSeenAt { get; set; }
+
+    /// <summary>Killed turns: when the stored message was first seen final (polled from the kill on).</summary>
+    public DateTimeOffset? StoredFinalAt { get; set; }
 
     public Message? Stored { get; set; }
 

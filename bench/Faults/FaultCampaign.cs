@@ -43,6 +43,7 @@ public sealed class FaultCampaign : IAsyncDisposable
     private readonly HttpClient _http = new(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 256 }) { Timeout = TimeSpan.FromSeconds(60) };
     private readonly ConcurrentDictionary<string, CampaignTurn> _byMessage = new(StringComparer.Ordinal);
     private readonly List<string> _notes = [];
+    private readonly ConcurrentBag<Task> _recoveryWatches = [];
     private BedrockEmulatorServer? _bedrock;
     private StoreFaultProxy? _storeProxy;
     private LocalStack? _stack;
@@ -51,6 +52,9 @@ public sealed class FaultCampaign : IAsyncDisposable
     private int _requests;
     private long _duplicatesSent;
     private long _viewerDrops;
+
+    /// <summary>The tail of every Worker process's log, read at the end of the run (diagnostics for a failed invariant).</summary>
+    public string WorkerLogTail { get; private set; } = "";
 
     public FaultCampaign(FaultPlan plan, Action<string> progress)
     {
@@ -79,12 +83,14 @@ public sealed class FaultCampaign : IAsyncDisposable
         (StormResult Result, List<CampaignTurn> Turns)? storm = _plan.StormViewers > 0 ? await RunStormAsync(cancellationToken).ConfigureAwait(false) : null;
         (BurstResult Result, List<CampaignTurn> Turns)? burst = _plan.BurstConversations > 0 ? await RunBurstAsync(cancellationToken).ConfigureAwait(false) : null;
         var all = turns.Concat(storm?.Turns ?? []).Concat(burst?.Turns ?? []).ToList();
+        await Task.WhenAll(_recoveryWatches).ConfigureAwait(false);
 
         _progress("waiting for the queue to drain (redeliveries, duplicates, poison messages reaching the DLQ)…");
         var drained = await WaitForQueueToDrainAsync(poison.Count, cancellationToken).ConfigureAwait(false);
         var deadLetters = await ReadDeadLettersAsync(cancellationToken).ConfigureAwait(false);
         var busy = await BusyConversationsAsync(all, cancellationToken).ConfigureAwait(false);
         await AttachModelRequestsAsync(all, cancellationToken).ConfigureAwait(false);
+        WorkerLogTail = Stack.WorkerProcesses!.OutputTail(100_000);
 
         var invariants = FaultChecks.Evaluate(new FaultChecks.Input(
             turns, storm?.Turns ?? [], burst?.Turns ?? [], poison, deadLetters, drained, busy,
@@ -115,7 +121,8 @@ public sealed class FaultCampaign : IAsyncDisposable
 
         var kills = all.Where(t => t.Killed).Select(t => new KilledTurn(
             t.MessageId ?? "?", t.KillTargeted, t.KilledProcessId,
-            t.FinalSeenAt is { } final ? Math.Round((final - t.KilledAt!.Value).TotalMilliseconds) : double.NaN,
+            t.StoredFinalAt is { } final ? Math.Round((final - t.KilledAt!.Value).TotalMilliseconds) : double.NaN,
+            t.FinalSeenAt is { } seen ? Math.Round((seen - t.KilledAt!.Value).TotalMilliseconds) : double.NaN,
             t.Stored?.Turn ?? 0, t.Stored?.Status ?? "?")).ToList();
         return new FaultReport
         {
@@ -414,15 +421,37 @@ public sealed class FaultCampaign : IAsyncDisposable
             {
                 lock (victim)
                 {
-                    victim.KilledAt ??= killed.KilledAt;
+                    if (victim.KilledAt is not null)
+                    {
+                        continue;
+                    }
+
+                    victim.KilledAt = killed.KilledAt;
                     victim.KilledProcessId = killed.ProcessId;
                 }
+
+                _recoveryWatches.Add(WatchRecoveryAsync(victim, cancellationToken));
             }
         }
 
         turn.KillTargeted = true;
-        turn.KilledAt = killed.KilledAt;
-        turn.KilledProcessId = killed.ProcessId;
+    }
+
+    /// <summary>Polls the stored message of a killed turn until it is final: the recovery time is kill → stored final.</summary>
+    private async Task WatchRecoveryAsync(CampaignTurn turn, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TurnBound)
+        {
+            var conversation = await Api.GetConversationAsync(turn.ConversationId, 20, cancellationToken).ConfigureAwait(false);
+            if (conversation?.Messages.FirstOrDefault(m => m.MessageId == turn.MessageId) is { } message && FinalStatuses.Contains(message.Status))
+            {
+                turn.StoredFinalAt = DateTimeOffset.UtcNow;
+                return;
+            }
+
+            await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private static ChatTurnRequest? TryParseRequest(string? body)

@@ -85,8 +85,8 @@ internal static class FaultChecks
             }),
 
             Check("killed turns recover within V + F", $"a turn whose Worker was killed is taken over and final within the queue's visibility timeout plus the Worker timeout ({input.RecoveryBound.TotalSeconds:0} s) of the kill", all.Where(t => t.Killed).ToList(), t =>
-                t.FinalSeenAt is not { } final || t.Stored?.Status is not { } status || !FinalStatuses.Contains(status) ? $"{t.Label}: not final"
-                : final - t.KilledAt!.Value > input.RecoveryBound ? $"{t.Label}: final {(final - t.KilledAt.Value).TotalSeconds:0.0} s after the kill"
+                t.StoredFinalAt is not { } final || t.Stored?.Status is not { } status || !FinalStatuses.Contains(status) ? $"{t.Label}: not final"
+                : final - t.KilledAt!.Value > input.RecoveryBound ? $"{t.Label}: stored final {(final - t.KilledAt.Value).TotalSeconds:0.0} s after the kill"
                 : null),
 
             Check("the DLQ holds exactly the poison messages", "after the queue drained, the dead-letter queue holds each poison message once and nothing else (no turn's record was given up)", [input], i =>

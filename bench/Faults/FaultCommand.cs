@@ -46,6 +46,9 @@ public static class FaultCommand
         await output.WriteLineAsync($"Results: {json}, {md}").ConfigureAwait(false);
         if (!report.Passed)
         {
+            var logs = Path.Combine(outDirectory, report.RunId + "-worker-logs.txt");
+            await File.WriteAllTextAsync(logs, campaign.WorkerLogTail, cancellationToken).ConfigureAwait(false);
+            await error.WriteLineAsync($"The Worker processes' logs: {logs}").ConfigureAwait(false);
             var failed = string.Join(", ", report.Invariants.Where(i => !i.Held).Select(i => i.Name));
             await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"FAILED: {failed}. Re-run with --seed {plan.Seed}.")).ConfigureAwait(false);
             return BenchCommand.Mismatches;

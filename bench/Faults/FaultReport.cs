@@ -11,7 +11,9 @@ public sealed record InvariantResult(string Name, string Meaning, int Checked, I
 }
 
 /// <summary>A turn whose Worker process was killed (the targeted turn, or another record of the same batch).</summary>
-public sealed record KilledTurn(string MessageId, bool Targeted, int ProcessId, double RecoveryMs, int StoredTurn, string Status);
+/// <param name="RecoveryMs">Kill → the stored message final (taken over and finished).</param>
+/// <param name="ViewersSawEndMs">Kill → the first of its viewers saw the end.</param>
+public sealed record KilledTurn(string MessageId, bool Targeted, int ProcessId, double RecoveryMs, double ViewersSawEndMs, int StoredTurn, string Status);
 
 public sealed record StormResult
 {
@@ -150,11 +152,11 @@ public sealed record FaultReport
             var recoveries = Kills.Select(k => k.RecoveryMs).Order().ToList();
             md.AppendLine(c, $"{Kills.Count(k => k.Targeted)} kill(s), {Kills.Count} turn(s) interrupted (the other records of the killed batch die with it). Recovery, kill → turn final: max {recoveries[^1] / 1000:0.0} s, p50 {recoveries[recoveries.Count / 2] / 1000:0.0} s; bound V + F = {RecoveryBoundMs / 1000:0} s.");
             md.AppendLine();
-            md.AppendLine("| message | targeted | process | recovery | stored turn | status |");
-            md.AppendLine("|---|---|---:|---:|---:|---|");
+            md.AppendLine("| message | targeted | process | recovery (stored final) | a viewer saw the end | stored turn | status |");
+            md.AppendLine("|---|---|---:|---:|---:|---:|---|");
             foreach (var kill in Kills)
             {
-                md.AppendLine(c, $"| {kill.MessageId} | {(kill.Targeted ? "yes" : "same batch")} | {kill.ProcessId} | {kill.RecoveryMs / 1000:0.0} s | {kill.StoredTurn} | {kill.Status} |");
+                md.AppendLine(c, $"| {kill.MessageId} | {(kill.Targeted ? "yes" : "same batch")} | {kill.ProcessId} | {kill.RecoveryMs / 1000:0.0} s | {kill.ViewersSawEndMs / 1000:0.0} s | {kill.StoredTurn} | {kill.Status} |");
             }
         }
 
