@@ -21,15 +21,15 @@ public sealed record ExternalFunctionPoolOptions
     public TimeSpan RestartDelay { get; init; } = TimeSpan.FromMilliseconds(100);
 }
 
-/// <summary>One environment killed by <see cref="ExternalFunctionPool.KillEnvironmentRunning"/>: its process id, and the event it was working on.</summary>
+/// <summary>One environment killed by <see cref="ExternalFunctionPool.KillEnvironmentsRunning"/>: its process id, and the event it was working on.</summary>
 public sealed record KilledEnvironment(int ProcessId, DateTimeOffset KilledAt, string RequestId, byte[] Payload);
 
 /// <summary>
 /// A function's execution environments as separate processes, each with its own Runtime API address
 /// (<see cref="LambdaRuntimeServer.DedicatedRuntimeApis"/>), kept running as Lambda keeps a function available:
 /// when a process dies (killed, crashed, exited) its invocation fails at once with <c>Runtime.ExitError</c> and a
-/// new process starts in its place (a cold start). <see cref="KillEnvironmentRunning"/> sends SIGKILL to the
-/// process working on a given event — a real crash for fault campaigns, not a cancelled invocation.
+/// new process starts in its place (a cold start). <see cref="KillEnvironmentsRunning"/> sends SIGKILL to the
+/// processes working on a given event — a real crash for fault campaigns, not a cancelled invocation.
 /// </summary>
 public sealed partial class ExternalFunctionPool : IAsyncDisposable
 {
@@ -99,14 +99,15 @@ public sealed partial class ExternalFunctionPool : IAsyncDisposable
     }
 
     /// <summary>
-    /// Finds the invocation whose event contains <paramref name="eventText"/> (e.g. a message id in an SQS record),
-    /// sends SIGKILL to the process working on it and returns what was killed; null when no running invocation
-    /// matches. The pool then fails that invocation and starts a new process.
+    /// Sends SIGKILL to every process whose running invocation's event contains <paramref name="eventText"/> (e.g. a
+    /// message id in an SQS record; a record delivered twice can be in two invocations) and returns what was killed;
+    /// empty when no running invocation matches. The pool then fails those invocations and starts new processes.
     /// </summary>
-    public KilledEnvironment? KillEnvironmentRunning(string eventText)
+    public IReadOnlyList<KilledEnvironment> KillEnvironmentsRunning(string eventText)
     {
         ArgumentException.ThrowIfNullOrEmpty(eventText);
         var needle = JsonEncodedText.Encode(eventText).EncodedUtf8Bytes.ToArray();
+        var killed = new List<KilledEnvironment>();
         foreach (var invocation in _server.InFlight())
         {
             if (invocation.Payload.AsSpan().IndexOf(needle) < 0)
@@ -129,10 +130,10 @@ public sealed partial class ExternalFunctionPool : IAsyncDisposable
             var killedAt = DateTimeOffset.UtcNow;
             process.Kill();
             LogKilled(_logger, process.ProcessId, invocation.RequestId);
-            return new KilledEnvironment(process.ProcessId, killedAt, invocation.RequestId, invocation.Payload);
+            killed.Add(new KilledEnvironment(process.ProcessId, killedAt, invocation.RequestId, invocation.Payload));
         }
 
-        return null;
+        return killed;
     }
 
     /// <summary>Stops the supervisors and kills every process.</summary>

@@ -52,6 +52,8 @@ public sealed class FaultCampaign : IAsyncDisposable
     private int _requests;
     private long _duplicatesSent;
     private long _viewerDrops;
+    private int _inKilledBatchNotGenerating;
+    private long _processesKilled;
 
     /// <summary>The tail of every Worker process's log, read at the end of the run (diagnostics for a failed invariant).</summary>
     public string WorkerLogTail { get; private set; } = "";
@@ -84,6 +86,7 @@ public sealed class FaultCampaign : IAsyncDisposable
         (BurstResult Result, List<CampaignTurn> Turns)? burst = _plan.BurstConversations > 0 ? await RunBurstAsync(cancellationToken).ConfigureAwait(false) : null;
         var all = turns.Concat(storm?.Turns ?? []).Concat(burst?.Turns ?? []).ToList();
         await Task.WhenAll(_recoveryWatches).ConfigureAwait(false);
+        ClassifyKilledBatches(all);
 
         _progress("waiting for the queue to drain (redeliveries, duplicates, poison messages reaching the DLQ)…");
         var drained = await WaitForQueueToDrainAsync(poison.Count, cancellationToken).ConfigureAwait(false);
@@ -101,8 +104,10 @@ public sealed class FaultCampaign : IAsyncDisposable
             ["model throttled before the stream (turns)"] = turns.Count(t => t.Plan.Model == ModelFault.Throttle),
             ["model error mid-stream (turns)"] = turns.Count(t => t.Plan.Model == ModelFault.StreamError),
             ["model stall beyond the between-bytes limit (turns)"] = turns.Count(t => t.Plan.Model == ModelFault.Stall),
-            ["Worker process killed with SIGKILL mid-turn"] = turns.Count(t => t.KillTargeted),
+            ["turns whose Worker was killed with SIGKILL mid-answer"] = turns.Count(t => t.KillTargeted),
+            ["Worker processes killed (SIGKILL)"] = Interlocked.Read(ref _processesKilled),
             ["turns interrupted by those kills (same batch)"] = all.Count(t => t.Killed && !t.KillTargeted),
+            ["records in a killed batch whose turn was not generating there"] = _inKilledBatchNotGenerating,
             ["duplicate SQS deliveries"] = Interlocked.Read(ref _duplicatesSent),
             ["viewer connections cut mid-stream (campaign turns)"] = Interlocked.Read(ref _viewerDrops),
             ["finish: conversation write failed after the message write (turns)"] = _storeProxy!.Triggered.Count,
@@ -114,6 +119,15 @@ public sealed class FaultCampaign : IAsyncDisposable
             ["poison messages"] = poison.Count,
             ["Worker process restarts"] = Stack.WorkerProcesses!.Restarts,
         };
+        var triggered = _storeProxy.Triggered.ToHashSet(StringComparer.Ordinal);
+        var finishFaulted = turns.Where(t => t.MessageId is { } id && triggered.Contains(id) && !t.Killed && t.FinalSeenAt is not null).ToList();
+        var plain = turns.Where(t => t.Plan.Model == ModelFault.None && !t.Plan.FinishWriteFailure && !t.Killed && t.FinalSeenAt is not null)
+            .Select(t => (t.FinalSeenAt!.Value - t.SentAt).TotalSeconds).Order().ToList();
+        if (finishFaulted.Count > 0 && plain.Count > 0)
+        {
+            _notes.Add(FormattableString.Invariant($"Turns whose finish lost its second write: viewers saw the end {string.Join(", ", finishFaulted.Select(t => $"{(t.FinalSeenAt!.Value - t.SentAt).TotalSeconds:0.0}"))} s after the send (turns without faults: p50 {plain[plain.Count / 2]:0.0} s). The Worker publishes no terminal event when the finish fails; viewers find the end with the catch-up's idle re-check (docs/reliability.md)."));
+        }
+
         foreach (var missed in turns.Where(t => t.KillMissed))
         {
             _notes.Add($"{missed.Label}: the planned kill found no running process (the turn ended first).");
@@ -147,6 +161,28 @@ public sealed class FaultCampaign : IAsyncDisposable
             Burst = burst?.Result,
             Notes = _notes,
         };
+    }
+
+    /// <summary>
+    /// A killed invocation's batch can hold records whose turn was not generating there: a duplicate of a turn
+    /// running elsewhere, or a turn already stored final whose process died before answering the batch. Only a
+    /// turn taken over (stored turn ≥ 2) lost its generation to the kill; the others are not counted as killed. Of
+    /// those, a turn whose viewers saw the end well after the kill was stored final but killed before its terminal
+    /// event went out: its viewers learned the end from the catch-up's idle re-check.
+    /// </summary>
+    private void ClassifyKilledBatches(IEnumerable<CampaignTurn> turns)
+    {
+        foreach (var turn in turns.Where(t => t.Killed && !t.KillTargeted && (t.Stored?.Turn ?? 1) < 2).ToList())
+        {
+            var seenAfter = turn.FinalSeenAt - turn.KilledAt;
+            _inKilledBatchNotGenerating++;
+            if (seenAfter > TimeSpan.FromSeconds(5))
+            {
+                _notes.Add(FormattableString.Invariant($"{turn.Label}: stored final when its process was killed, but its viewers saw the end only {seenAfter.Value.TotalSeconds:0.0} s later (the terminal event was not published; the catch-up's idle re-check found the final state)."));
+            }
+
+            turn.KilledAt = null;
+        }
     }
 
     /// <summary>Kill → final: the record reappears at most V after its receive (which was before the kill), and the takeover's invocation ends the turn within F.</summary>
@@ -407,30 +443,36 @@ public sealed class FaultCampaign : IAsyncDisposable
         }
 
         await Task.Delay(300, cancellationToken).ConfigureAwait(false); // well inside the answer (several hundred ms of text)
-        var killed = Stack.WorkerProcesses!.KillEnvironmentRunning(turn.MessageId!);
-        if (killed is null)
+        // Every process whose invocation holds the turn's record: a copy delivered twice (SQS is at-least-once; a
+        // send retried under load is enough) sits in another batch, and only one of them is generating.
+        var killed = Stack.WorkerProcesses!.KillEnvironmentsRunning(turn.MessageId!);
+        if (killed.Count == 0)
         {
             turn.KillMissed = true;
             return;
         }
 
-        var sqsEvent = JsonSerializer.Deserialize(killed.Payload, LambdaEventsJsonContext.Default.SqsEvent);
-        foreach (var record in sqsEvent?.Records ?? [])
+        Interlocked.Add(ref _processesKilled, killed.Count);
+        foreach (var environment in killed)
         {
-            if (TryParseRequest(record.Body) is { } request && _byMessage.TryGetValue(request.AssistantMessageId, out var victim))
+            var sqsEvent = JsonSerializer.Deserialize(environment.Payload, LambdaEventsJsonContext.Default.SqsEvent);
+            foreach (var record in sqsEvent?.Records ?? [])
             {
-                lock (victim)
+                if (TryParseRequest(record.Body) is { } request && _byMessage.TryGetValue(request.AssistantMessageId, out var victim))
                 {
-                    if (victim.KilledAt is not null)
+                    lock (victim)
                     {
-                        continue;
+                        if (victim.KilledAt is not null)
+                        {
+                            continue;
+                        }
+
+                        victim.KilledAt = environment.KilledAt;
+                        victim.KilledProcessId = environment.ProcessId;
                     }
 
-                    victim.KilledAt = killed.KilledAt;
-                    victim.KilledProcessId = killed.ProcessId;
+                    _recoveryWatches.Add(WatchRecoveryAsync(victim, cancellationToken));
                 }
-
-                _recoveryWatches.Add(WatchRecoveryAsync(victim, cancellationToken));
             }
         }
 

@@ -157,6 +157,13 @@ public sealed record FaultPlan
                 var duplicate = random.NextDouble() < DuplicateRate
                     ? (random.Next(2) == 0 ? DuplicateDelivery.WhileRunning : DuplicateDelivery.AfterFinal)
                     : DuplicateDelivery.None;
+                if (model == ModelFault.Kill && duplicate == DuplicateDelivery.WhileRunning)
+                {
+                    // The kill finds the process by the turn's message id: a racing copy in another batch could be the
+                    // one it finds, and the generation would go on elsewhere. The copy comes after the end instead.
+                    duplicate = DuplicateDelivery.AfterFinal;
+                }
+
                 var finish = random.NextDouble() < FinishWriteFailureRate;
                 var drops = Enumerable.Range(0, ViewersPerTurn).Select(_ => random.NextDouble() < ViewerDropRate).ToArray();
                 turns.Add(new PlannedTurn(c, t, model, duplicate, finish, drops));

@@ -17,7 +17,7 @@ public sealed class ExternalFunctionPoolTests
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
 
     [Fact]
-    public async Task KillEnvironmentRunning_SigkillsTheProcessOfThatEvent_ItsInvocationFailsAndANewProcessServesTheNext()
+    public async Task KillEnvironmentsRunning_SigkillsTheProcessOfThatEvent_ItsInvocationFailsAndANewProcessServesTheNext()
     {
         // A "DynamoDB" that accepts connections and never answers: the Worker's claim hangs mid-invocation.
         using var silentStore = new TcpListener(IPAddress.Loopback, 0);
@@ -58,10 +58,9 @@ public sealed class ExternalFunctionPoolTests
         }
 
         var before = pool.ProcessIds;
-        Assert.Null(pool.KillEnvironmentRunning("no-such-message"));
-        var killed = pool.KillEnvironmentRunning("m-kill-me");
+        Assert.Empty(pool.KillEnvironmentsRunning("no-such-message"));
+        var killed = Assert.Single(pool.KillEnvironmentsRunning("m-kill-me"));
 
-        Assert.NotNull(killed);
         Assert.Contains(killed.ProcessId, before);
         var result = await hanging.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.True(result.IsError);
