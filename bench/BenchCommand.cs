@@ -236,7 +236,7 @@ public static class BenchCommand
           --mode faults  the fault campaign (bench/Faults, docs/reliability.md): 300 turns under injected faults, the
                          Worker in its own processes (one killed with SIGKILL now and then), a 300-viewer reconnect
                          storm and a 50-conversation send burst; checks that every turn ends and nothing is lost
-                         (about 5 minutes). --mode faults-small: the test command's 36-turn version. --seed N (default 1)
+                         (about 2.5 minutes). --mode faults-small: the test command's 36-turn version. --seed N (default 1)
           --out DIR      where <run>.json, <run>.md and the SVG charts go (default bench/results)
           --in-process   run the stack and the Worker in this process (figures not separated)
 

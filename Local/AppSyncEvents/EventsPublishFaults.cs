@@ -23,8 +23,8 @@ public sealed record EventsPublishFaults
     public double ServerErrorAfterDeliveryRate { get; init; }
 
     /// <summary>
-    /// Parses <c>seed=7,throttle=0.02,error=0.02,error-after-delivery=0.01</c> (the Local command line's
-    /// <c>--events-publish-faults</c>); every key is optional, rates are 0–1 and sum to at most 1.
+    /// Parses the compact form <c>seed=7,throttle=0.02,error=0.02,error-after-delivery=0.01</c> (for settings and
+    /// tools; <c>dotnet run --project Local</c> has no flag for it); every key is optional, rates are 0–1 and sum to at most 1.
     /// </summary>
     public static EventsPublishFaults Parse(string spec)
     {

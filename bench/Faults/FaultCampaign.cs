@@ -125,7 +125,7 @@ public sealed class FaultCampaign : IAsyncDisposable
             .Select(t => (t.FinalSeenAt!.Value - t.SentAt).TotalSeconds).Order().ToList();
         if (finishFaulted.Count > 0 && plain.Count > 0)
         {
-            _notes.Add(FormattableString.Invariant($"Turns whose finish lost its second write: viewers saw the end {string.Join(", ", finishFaulted.Select(t => $"{(t.FinalSeenAt!.Value - t.SentAt).TotalSeconds:0.0}"))} s after the send (turns without faults: p50 {plain[plain.Count / 2]:0.0} s). The Worker publishes no terminal event when the finish fails; viewers find the end with the catch-up's idle re-check (docs/reliability.md)."));
+            _notes.Add(FormattableString.Invariant($"Turns whose finish lost its second write: viewers saw the end {string.Join(", ", finishFaulted.Select(t => $"{(t.FinalSeenAt!.Value - t.SentAt).TotalSeconds:0.0}"))} s after the send (turns without faults: p50 {plain[plain.Count / 2]:0.0} s). A finish that still fails after the store's retries publishes no terminal event; its viewers find the end with the catch-up's idle re-check (docs/reliability.md)."));
         }
 
         foreach (var missed in turns.Where(t => t.KillMissed))

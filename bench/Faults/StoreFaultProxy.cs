@@ -13,9 +13,9 @@ namespace AppSyncChat.Bench.Faults;
 /// messages: the conditional update that frees the conversation (<c>REMOVE activeMessageId</c> on condition
 /// <c>activeMessageId = :message</c>). The message's final state (the first write) has landed; the conversation
 /// still points at it. Every such write for an armed message fails with DynamoDB's HTTP 500
-/// <c>InternalServerError</c> during <see cref="FailureWindow"/> from its first attempt — longer than the
-/// SDK's and the Worker's own retries of one finish — and goes through afterwards (the redelivered record's
-/// repair). Why a proxy and not a seam in the Worker: the Worker runs as its own process, the fault is a
+/// <c>InternalServerError</c> during <see cref="FailureWindow"/> from its first attempt and goes through
+/// afterwards: the AWS SDK's retries of the write may outlast the window (the finish completes late); if they do
+/// not, the Worker returns the record and its redelivery frees the conversation. Why a proxy and not a seam in the Worker: the Worker runs as its own process, the fault is a
 /// property of the store's answers, and the Worker's code stays exactly what is deployed.
 /// </summary>
 public sealed class StoreFaultProxy : IAsyncDisposable
