@@ -200,7 +200,7 @@ public static class BenchCommand
     }
 
     /// <summary>The 1/5/15-minute load averages: other work on the machine distorts every figure.</summary>
-    private static string LoadAverage()
+    internal static string LoadAverage()
     {
         try
         {

@@ -6,11 +6,11 @@ using AppSyncChat.Client.GraphQL;
 namespace AppSyncChat.Bench.Faults;
 
 /// <summary>One viewer of one campaign turn: the client library's catch-up, optionally behind a proxy the campaign cuts.</summary>
-internal sealed class CampaignViewer(Viewer viewer, ViewerDropProxy? proxy)
+internal sealed class CampaignViewer(Viewer viewer, TcpDropProxy? proxy)
 {
     public Viewer Viewer { get; } = viewer;
 
-    public ViewerDropProxy? Proxy { get; } = proxy;
+    public TcpDropProxy? Proxy { get; } = proxy;
 
     /// <summary>True once its connection was cut mid-stream (its liveness is not judged: it was offline by design).</summary>
     public bool Dropped { get; set; }

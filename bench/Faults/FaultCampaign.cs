@@ -35,8 +35,6 @@ namespace AppSyncChat.Bench.Faults;
 /// </summary>
 public sealed class FaultCampaign : IAsyncDisposable
 {
-    private static readonly string[] FinalStatuses = [MessageStatus.Completed, MessageStatus.Cancelled, MessageStatus.Failed, MessageStatus.Interrupted];
-
     private readonly FaultPlan _plan;
     private readonly Action<string> _progress;
     private readonly string _runTag = DateTimeOffset.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture);
@@ -44,6 +42,9 @@ public sealed class FaultCampaign : IAsyncDisposable
     private readonly ConcurrentDictionary<string, CampaignTurn> _byMessage = new(StringComparer.Ordinal);
     private readonly List<string> _notes = [];
     private readonly ConcurrentBag<Task> _recoveryWatches = [];
+
+    // The stack's warnings (a Worker process killed and replaced, a batch failed) go to stderr: the campaign's own log.
+    private readonly ILoggerFactory _stackLogs = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning).AddFilter("Microsoft", LogLevel.Error).AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
     private BedrockEmulatorServer? _bedrock;
     private StoreFaultProxy? _storeProxy;
     private LocalStack? _stack;
@@ -77,7 +78,7 @@ public sealed class FaultCampaign : IAsyncDisposable
     {
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
-        var loadAtStart = LoadAverage();
+        var loadAtStart = BenchCommand.LoadAverage();
         await StartAsync(cancellationToken).ConfigureAwait(false);
 
         var poison = await SendPoisonAsync(cancellationToken).ConfigureAwait(false);
@@ -148,7 +149,7 @@ public sealed class FaultCampaign : IAsyncDisposable
             {
                 ["processors"] = Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture),
                 ["loadAverageAtStart"] = loadAtStart,
-                ["loadAverageAtEnd"] = LoadAverage(),
+                ["loadAverageAtEnd"] = BenchCommand.LoadAverage(),
             },
             Settings = Settings(),
             Turns = turns.Count,
@@ -243,7 +244,7 @@ public sealed class FaultCampaign : IAsyncDisposable
                     [SettingNames.PublishAttemptTimeoutMs] = ms(PublishAttemptTimeout),
                     [SettingNames.PublishMaxDelayMs] = ms(PublishMaxDelay),
                 },
-                LoggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning).AddFilter("Microsoft", LogLevel.Error)),
+                LoggerFactory = _stackLogs,
                 Model = new LocalModelOptions { TimeToFirstToken = TimeSpan.FromMilliseconds(_plan.TimeToFirstTokenMs), TokensPerSecond = _plan.TokensPerSecond, AnswerTokens = _plan.AnswerTokens },
             },
             cancellationToken).ConfigureAwait(false);
@@ -271,7 +272,7 @@ public sealed class FaultCampaign : IAsyncDisposable
 
     private string NextRequestId() => $"fault-{_runTag}-{Interlocked.Increment(ref _requests)}";
 
-    private EventsWebSocketOptions ViewerOptions(ViewerDropProxy? proxy)
+    private EventsWebSocketOptions ViewerOptions(TcpDropProxy? proxy)
     {
         var e = Stack.Endpoints;
         var realtime = new Uri(e.EventsRealtimeUrl!);
@@ -333,17 +334,12 @@ public sealed class FaultCampaign : IAsyncDisposable
         {
             foreach (var drops in turn.Plan.ViewerDrops)
             {
-                var proxy = drops ? new ViewerDropProxy(new Uri(Stack.Endpoints.EventsRealtimeUrl!).Port) : null;
+                var proxy = drops ? new TcpDropProxy(new Uri(Stack.Endpoints.EventsRealtimeUrl!).Port) : null;
                 var viewer = await Viewer.SubscribeAsync(ViewerOptions(proxy), turn.ConversationId, cancellationToken).ConfigureAwait(false);
                 turn.Viewers.Add(new CampaignViewer(viewer, proxy));
             }
 
-            turn.SentAt = DateTimeOffset.UtcNow;
-            var text = $"Fault campaign {turn.Marker}: explain how a streamed answer reaches every viewer. {_plan.Directives(turn.Plan.Model)}";
-            var sent = await Api.SendMessageAsync(new SendMessageInput { ConversationId = turn.ConversationId, Text = text, ClientRequestId = NextRequestId() }, cancellationToken).ConfigureAwait(false);
-            turn.MessageId = sent.AssistantMessageId;
-            turn.UserMessageId = sent.UserMessageId;
-            _byMessage[sent.AssistantMessageId] = turn;
+            var sent = await SendAsync(turn, _plan.Directives(turn.Plan.Model), cancellationToken).ConfigureAwait(false);
             if (turn.Plan.FinishWriteFailure)
             {
                 _storeProxy!.Arm(sent.AssistantMessageId);
@@ -386,6 +382,18 @@ public sealed class FaultCampaign : IAsyncDisposable
         {
             await CloseViewersAsync(turn).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Sends the turn's message (its marker names it in the model's request log) and registers its ids.</summary>
+    private async Task<SendMessageResult> SendAsync(CampaignTurn turn, string directives, CancellationToken cancellationToken)
+    {
+        turn.SentAt = DateTimeOffset.UtcNow;
+        var text = $"Fault campaign {turn.Marker}: explain how a streamed answer reaches every viewer. {directives}";
+        var sent = await Api.SendMessageAsync(new SendMessageInput { ConversationId = turn.ConversationId, Text = text, ClientRequestId = NextRequestId() }, cancellationToken).ConfigureAwait(false);
+        turn.MessageId = sent.AssistantMessageId;
+        turn.UserMessageId = sent.UserMessageId;
+        _byMessage[sent.AssistantMessageId] = turn;
+        return sent;
     }
 
     /// <summary>Waits (bounded) for every viewer's terminal update and the stored final state, and parses what each viewer saw.</summary>
@@ -482,17 +490,9 @@ public sealed class FaultCampaign : IAsyncDisposable
     /// <summary>Polls the stored message of a killed turn until it is final: the recovery time is kill → stored final.</summary>
     private async Task WatchRecoveryAsync(CampaignTurn turn, CancellationToken cancellationToken)
     {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TurnBound)
+        if (await WaitFinalAsync(turn.ConversationId, turn.MessageId!, TurnBound, cancellationToken).ConfigureAwait(false) is { } message && MessageStatus.IsFinal(message.Status))
         {
-            var conversation = await Api.GetConversationAsync(turn.ConversationId, 20, cancellationToken).ConfigureAwait(false);
-            if (conversation?.Messages.FirstOrDefault(m => m.MessageId == turn.MessageId) is { } message && FinalStatuses.Contains(message.Status))
-            {
-                turn.StoredFinalAt = DateTimeOffset.UtcNow;
-                return;
-            }
-
-            await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+            turn.StoredFinalAt = DateTimeOffset.UtcNow;
         }
     }
 
@@ -522,7 +522,7 @@ public sealed class FaultCampaign : IAsyncDisposable
         }
 
         await Task.Delay(after, cancellationToken).ConfigureAwait(false);
-        viewer.Proxy!.Drop();
+        viewer.Proxy!.DropAll();
         viewer.Dropped = true;
         Interlocked.Increment(ref _viewerDrops);
     }
@@ -553,7 +553,7 @@ public sealed class FaultCampaign : IAsyncDisposable
         {
             var conversation = await Api.GetConversationAsync(conversationId, 20, cancellationToken).ConfigureAwait(false);
             message = conversation?.Messages.FirstOrDefault(m => m.MessageId == messageId);
-            if (message is not null && FinalStatuses.Contains(message.Status))
+            if (message is not null && MessageStatus.IsFinal(message.Status))
             {
                 return message;
             }
@@ -581,7 +581,7 @@ public sealed class FaultCampaign : IAsyncDisposable
         var subscribed = new CampaignViewer[_plan.StormViewers];
         await Parallel.ForEachAsync(Enumerable.Range(0, _plan.StormViewers), new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (i, ct) =>
         {
-            var proxy = i < droppers ? new ViewerDropProxy(eventsPort) : null;
+            var proxy = i < droppers ? new TcpDropProxy(eventsPort) : null;
             subscribed[i] = new CampaignViewer(await Viewer.SubscribeAsync(ViewerOptions(proxy), turn.ConversationId, ct).ConfigureAwait(false), proxy);
         }).ConfigureAwait(false);
         turn.Viewers.AddRange(subscribed);
@@ -589,12 +589,7 @@ public sealed class FaultCampaign : IAsyncDisposable
         var answer = TimeSpan.FromSeconds(_plan.StormAnswerTokens / _plan.StormTokensPerSecond);
         try
         {
-            turn.SentAt = DateTimeOffset.UtcNow;
-            var text = FormattableString.Invariant($"Fault campaign {turn.Marker}: explain how a streamed answer reaches every viewer. [[ttft={_plan.TimeToFirstTokenMs}]] [[rate={_plan.StormTokensPerSecond}]] [[tokens={_plan.StormAnswerTokens}]]");
-            var sent = await Api.SendMessageAsync(new SendMessageInput { ConversationId = turn.ConversationId, Text = text, ClientRequestId = NextRequestId() }, cancellationToken).ConfigureAwait(false);
-            turn.MessageId = sent.AssistantMessageId;
-            turn.UserMessageId = sent.UserMessageId;
-            _byMessage[sent.AssistantMessageId] = turn;
+            var sent = await SendAsync(turn, FormattableString.Invariant($"[[ttft={_plan.TimeToFirstTokenMs}]] [[rate={_plan.StormTokensPerSecond}]] [[tokens={_plan.StormAnswerTokens}]] [[fault=none]]"), cancellationToken).ConfigureAwait(false);
             foreach (var v in turn.Viewers)
             {
                 v.Viewer.Follow(Api, turn.ConversationId, sent.AssistantMessageId);
@@ -651,12 +646,7 @@ public sealed class FaultCampaign : IAsyncDisposable
             await go.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                turn.SentAt = DateTimeOffset.UtcNow;
-                var text = $"Fault campaign {turn.Marker}: explain how a streamed answer reaches every viewer. {_plan.Directives(ModelFault.None)}";
-                var sent = await Api.SendMessageAsync(new SendMessageInput { ConversationId = turn.ConversationId, Text = text, ClientRequestId = NextRequestId() }, cancellationToken).ConfigureAwait(false);
-                turn.MessageId = sent.AssistantMessageId;
-                turn.UserMessageId = sent.UserMessageId;
-                _byMessage[sent.AssistantMessageId] = turn;
+                var sent = await SendAsync(turn, _plan.Directives(ModelFault.None), cancellationToken).ConfigureAwait(false);
                 turn.Viewers[0].Viewer.Follow(Api, turn.ConversationId, sent.AssistantMessageId);
                 await WaitForEndAsync(turn, cancellationToken).ConfigureAwait(false);
             }
@@ -784,18 +774,6 @@ public sealed class FaultCampaign : IAsyncDisposable
         }).ConfigureAwait(false);
     }
 
-    private static string LoadAverage()
-    {
-        try
-        {
-            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
-        }
-        catch (IOException)
-        {
-            return "unknown";
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         if (_stack is not null)
@@ -815,5 +793,6 @@ public sealed class FaultCampaign : IAsyncDisposable
 
         _sqs?.Dispose();
         _http.Dispose();
+        _stackLogs.Dispose();
     }
 }

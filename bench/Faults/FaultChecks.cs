@@ -6,8 +6,6 @@ namespace AppSyncChat.Bench.Faults;
 /// <summary>The campaign's invariants, checked after the run over everything it recorded.</summary>
 internal static class FaultChecks
 {
-    private static readonly string[] FinalStatuses = [MessageStatus.Completed, MessageStatus.Cancelled, MessageStatus.Failed, MessageStatus.Interrupted];
-
     internal sealed record Input(
         IReadOnlyList<CampaignTurn> Turns,
         IReadOnlyList<CampaignTurn> StormTurns,
@@ -28,7 +26,7 @@ internal static class FaultChecks
             Check("every turn final", "each turn's message is stored COMPLETED, FAILED, INTERRUPTED or CANCELLED — none left QUEUED or STREAMING — and every viewer saw it end", all, t =>
                 t.Error is { } error ? $"{t.Label}: {error}"
                 : t.Stored is null ? $"{t.Label}: no stored message"
-                : FinalStatuses.Contains(t.Stored.Status) ? null
+                : MessageStatus.IsFinal(t.Stored.Status) ? null
                 : $"{t.Label}: stored {t.Stored.Status}"),
 
             Check("every viewer has the stored text", "each viewer's final text (the client catch-up's verified text) equals the stored text, byte for byte, and its final status the stored status", all.SelectMany(t => t.Viewers.Select((v, i) => (t, v, i))).ToList(), x =>
@@ -85,7 +83,7 @@ internal static class FaultChecks
             }),
 
             Check("killed turns recover within V + F", $"a turn whose Worker was killed is taken over and final within the queue's visibility timeout plus the Worker timeout ({input.RecoveryBound.TotalSeconds:0} s) of the kill", all.Where(t => t.Killed).ToList(), t =>
-                t.StoredFinalAt is not { } final || t.Stored?.Status is not { } status || !FinalStatuses.Contains(status) ? $"{t.Label}: not final"
+                t.StoredFinalAt is not { } final || t.Stored?.Status is not { } status || !MessageStatus.IsFinal(status) ? $"{t.Label}: not final"
                 : final - t.KilledAt!.Value > input.RecoveryBound ? $"{t.Label}: stored final {(final - t.KilledAt.Value).TotalSeconds:0.0} s after the kill"
                 : null),
 

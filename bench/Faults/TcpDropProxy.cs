@@ -4,11 +4,11 @@ using System.Net.Sockets;
 namespace AppSyncChat.Bench.Faults;
 
 /// <summary>
-/// A loopback TCP forwarder in front of the AppSync Events emulator for one viewer, so the campaign can cut that
-/// viewer's connection (an RST, like a dropped network) and let the client reconnect on its own. New connections
-/// (the client's reconnect) are forwarded again.
+/// A loopback TCP forwarder whose connections can be cut (an RST, like a dropped network), to force real reconnects:
+/// the fault campaign puts one in front of the AppSync Events emulator per viewer it drops; tests use it too. New
+/// connections (the client's reconnect) are forwarded again.
 /// </summary>
-public sealed class ViewerDropProxy : IAsyncDisposable
+public sealed class TcpDropProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly int _targetPort;
@@ -17,7 +17,7 @@ public sealed class ViewerDropProxy : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly Task _accept;
 
-    public ViewerDropProxy(int targetPort)
+    public TcpDropProxy(int targetPort)
     {
         _targetPort = targetPort;
         _listener.Start();
@@ -26,11 +26,11 @@ public sealed class ViewerDropProxy : IAsyncDisposable
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
-    /// <summary>Connections cut so far.</summary>
-    public int Drops { get; private set; }
+    /// <summary>Connections accepted so far (a reconnect is a new one).</summary>
+    public int Connections { get; private set; }
 
-    /// <summary>Resets every open connection (both sides).</summary>
-    public void Drop()
+    /// <summary>Resets every open connection (both sides); new connections are still accepted.</summary>
+    public void DropAll()
     {
         lock (_gate)
         {
@@ -51,7 +51,6 @@ public sealed class ViewerDropProxy : IAsyncDisposable
                 client.Dispose();
             }
 
-            Drops += _open.Count / 2;
             _open.Clear();
         }
     }
@@ -86,6 +85,7 @@ public sealed class ViewerDropProxy : IAsyncDisposable
             {
                 _open.Add(inbound);
                 _open.Add(outbound);
+                Connections++;
             }
 
             _ = PumpAsync(inbound, outbound);
@@ -114,7 +114,7 @@ public sealed class ViewerDropProxy : IAsyncDisposable
     {
         await _stop.CancelAsync().ConfigureAwait(false);
         _listener.Stop();
-        Drop();
+        DropAll();
         await _accept.ConfigureAwait(false);
         _stop.Dispose();
     }
