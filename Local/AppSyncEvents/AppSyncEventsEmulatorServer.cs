@@ -308,7 +308,7 @@ public sealed class AppSyncEventsEmulatorServer : IAsyncDisposable
                 return;
             }
 
-            var fault = _core.PublishFaults?.Next() ?? PublishFault.None;
+            var fault = _core.PublishFaults?.Next(request.Body.Span) ?? PublishFault.None;
             if (fault is PublishFault.Throttle or PublishFault.ServerError)
             {
                 _core.Stats.PublishFaultInjected(fault);

@@ -23,6 +23,12 @@ public sealed record EventsPublishFaults
     public double ServerErrorAfterDeliveryRate { get; init; }
 
     /// <summary>
+    /// Transient faults only: a publish whose body already met a fault gets through when it is sent again (the
+    /// publisher's retry). Off: every attempt draws anew, so a publish can fail all of its attempts.
+    /// </summary>
+    public bool RetriesSucceed { get; init; }
+
+    /// <summary>
     /// Parses the compact form <c>seed=7,throttle=0.02,error=0.02,error-after-delivery=0.01</c> (for settings and
     /// tools; <c>dotnet run --project Local</c> has no flag for it); every key is optional, rates are 0–1 and sum to at most 1.
     /// </summary>
@@ -41,7 +47,8 @@ public sealed record EventsPublishFaults
                 "throttle" => faults with { ThrottleRate = double.Parse(value, NumberStyles.Float, CultureInfo.InvariantCulture) },
                 "error" => faults with { ServerErrorRate = double.Parse(value, NumberStyles.Float, CultureInfo.InvariantCulture) },
                 "error-after-delivery" => faults with { ServerErrorAfterDeliveryRate = double.Parse(value, NumberStyles.Float, CultureInfo.InvariantCulture) },
-                _ => throw new FormatException($"Publish faults '{spec}': unknown key '{key}' (seed, throttle, error, error-after-delivery)."),
+                "retries-succeed" => faults with { RetriesSucceed = bool.Parse(value) },
+                _ => throw new FormatException($"Publish faults '{spec}': unknown key '{key}' (seed, throttle, error, error-after-delivery, retries-succeed)."),
             };
         }
 
@@ -80,12 +87,34 @@ internal sealed class PublishFaultDraw(EventsPublishFaults faults)
 {
     private readonly Random _random = new(faults.Seed);
     private readonly Lock _gate = new();
+    private readonly HashSet<string> _faulted = new(StringComparer.Ordinal);
 
-    public PublishFault Next()
+    /// <param name="body">The publish request's body: with <see cref="EventsPublishFaults.RetriesSucceed"/>, the same body again is not faulted.</param>
+    public PublishFault Next(ReadOnlySpan<byte> body)
+    {
+        var key = faults.RetriesSucceed ? Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(body)) : null;
+        var fault = Draw(key);
+        if (key is not null && fault != PublishFault.None)
+        {
+            lock (_gate)
+            {
+                _faulted.Add(key);
+            }
+        }
+
+        return fault;
+    }
+
+    private PublishFault Draw(string? key)
     {
         double draw;
         lock (_gate)
         {
+            if (key is not null && _faulted.Remove(key))
+            {
+                return PublishFault.None; // the retry of a faulted publish gets through
+            }
+
             draw = _random.NextDouble();
         }
 

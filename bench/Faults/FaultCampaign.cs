@@ -196,7 +196,7 @@ public sealed class FaultCampaign : IAsyncDisposable
         ["seed"] = _plan.Seed.ToString(CultureInfo.InvariantCulture),
         ["turns"] = FormattableString.Invariant($"{_plan.Conversations} conversations × {_plan.TurnsPerConversation} turns, {_plan.ViewersPerTurn} viewers each (catch-up of the client library)"),
         ["model"] = FormattableString.Invariant($"time to first token {_plan.TimeToFirstTokenMs} ms, {_plan.TokensPerSecond} tokens/s, {_plan.AnswerTokens}-token answers ({_plan.KillAnswerTokens} for the turns to kill)"),
-        ["fault rates"] = FormattableString.Invariant($"model throttle {_plan.ModelThrottleRate:P0}, mid-stream error {_plan.StreamErrorRate:P0}, stall {_plan.StallRate:P0} ({_plan.StallLength.TotalSeconds:0} s), kill {_plan.KillRate:P0}, duplicate delivery {_plan.DuplicateRate:P0}, viewer drop {_plan.ViewerDropRate:P0} per viewer, finish write failure {_plan.FinishWriteFailureRate:P0}, publish 429 {_plan.PublishThrottleRate:P1} / 500 {_plan.PublishErrorRate:P1} / 500 after delivery {_plan.PublishErrorAfterDeliveryRate:P1}, {_plan.PoisonMessages} poison messages{(_plan.AtLeastOneOfEach ? "; at least one turn of each kind" : "")}"),
+        ["fault rates"] = FormattableString.Invariant($"model throttle {_plan.ModelThrottleRate:P0}, mid-stream error {_plan.StreamErrorRate:P0}, stall {_plan.StallRate:P0} ({_plan.StallLength.TotalSeconds:0} s), kill {_plan.KillRate:P0}, duplicate delivery {_plan.DuplicateRate:P0}, viewer drop {_plan.ViewerDropRate:P0} per viewer, finish write failure {_plan.FinishWriteFailureRate:P0}, publish 429 {_plan.PublishThrottleRate:P1} / 500 {_plan.PublishErrorRate:P1} / 500 after delivery {_plan.PublishErrorAfterDeliveryRate:P1}{(_plan.PublishFaultsTransient ? " (transient: a retry gets through)" : " (every attempt drawn anew)")}, {_plan.PoisonMessages} poison messages{(_plan.AtLeastOneOfEach ? "; at least one turn of each kind" : "")}"),
         ["Worker"] = FormattableString.Invariant($"{_plan.WorkerEnvironments} processes (dotnet exec bootstrap-worker.dll, JIT), batches of {_plan.BatchSize}, timeout F = {_plan.WorkerTimeout.TotalSeconds:0} s, deadline margin {DeadlineMargin.TotalSeconds} s, between-bytes limit {_plan.BetweenBytesTimeout.TotalSeconds:0} s, publish {PublishAttempts} attempts of {PublishAttemptTimeout.TotalMilliseconds:0} ms"),
         ["queue"] = FormattableString.Invariant($"visibility timeout V = {_plan.VisibilityTimeout.TotalSeconds:0} s, 3 receives before the DLQ, abandon after V + 60 s"),
         ["storm"] = _plan.StormViewers == 0 ? "none" : FormattableString.Invariant($"{_plan.StormViewers} viewers, {_plan.StormDropShare:P0} drop and rejoin, {_plan.StormAnswerTokens} tokens at {_plan.StormTokensPerSecond} tokens/s"),
@@ -233,6 +233,7 @@ public sealed class FaultCampaign : IAsyncDisposable
                     ThrottleRate = _plan.PublishThrottleRate,
                     ServerErrorRate = _plan.PublishErrorRate,
                     ServerErrorAfterDeliveryRate = _plan.PublishErrorAfterDeliveryRate,
+                    RetriesSucceed = _plan.PublishFaultsTransient,
                 },
                 WorkerSettings = new Dictionary<string, string>
                 {

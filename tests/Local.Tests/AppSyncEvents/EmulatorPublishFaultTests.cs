@@ -43,6 +43,23 @@ public sealed class EmulatorPublishFaultTests
     }
 
     [Fact]
+    public async Task RetriesSucceed_TheRetryOfAFaultedPublishGetsThrough_OnlyOnce()
+    {
+        await using var server = await StartAsync(new EventsPublishFaults { Seed = 1, ThrottleRate = 1, RetriesSucceed = true });
+        await using var client = Client(server);
+        await using var viewer = await client.SubscribeAsync("/chat/faults", CancellationToken.None);
+        using var publisher = Publisher(server, attempts: 2);
+
+        await publisher.PublishAsync("/chat/faults", ["{\"n\":1}"], CancellationToken.None); // attempt 1 throttled, attempt 2 through
+
+        Assert.Equal(1, server.Stats.PublishesThrottled);
+        Assert.Equal(1, server.Stats.InboundEvents);
+        using var once = Publisher(server, attempts: 1);
+        var again = await Assert.ThrowsAsync<AppSyncEventsException>(() => once.PublishAsync("/chat/faults", ["{\"n\":1}"], CancellationToken.None));
+        Assert.Equal(429, again.StatusCode); // a new publish of the same body draws again
+    }
+
+    [Fact]
     public async Task Rates_TheSameSeedDrawsTheSameFaultsInTheSameOrder()
     {
         var faults = new EventsPublishFaults { Seed = 42, ThrottleRate = 0.2, ServerErrorRate = 0.2 };
@@ -66,8 +83,8 @@ public sealed class EmulatorPublishFaultTests
     [Fact]
     public void Parse_ReadsEveryKey() =>
         Assert.Equal(
-            new EventsPublishFaults { Seed = 7, ThrottleRate = 0.02, ServerErrorRate = 0.02, ServerErrorAfterDeliveryRate = 0.01 },
-            EventsPublishFaults.Parse("seed=7, throttle=0.02, error=0.02, error-after-delivery=0.01"));
+            new EventsPublishFaults { Seed = 7, ThrottleRate = 0.02, ServerErrorRate = 0.02, ServerErrorAfterDeliveryRate = 0.01, RetriesSucceed = true },
+            EventsPublishFaults.Parse("seed=7, throttle=0.02, error=0.02, error-after-delivery=0.01, retries-succeed=true"));
 
     private static async Task<List<int>> OutcomesAsync(EventsPublishFaults faults)
     {
