@@ -43,7 +43,7 @@ internal static class LoopbackKestrel
             throw new InvalidOperationException($"{what}: port {port} on 127.0.0.1 is already in use.", ex);
         }
 
-        // Kestrel lists the addresses in the order they were configured.
+        // All ports serve the same app; callers that tell them apart only need them distinct (the first is the main one).
         var bound = app.Urls.Select(u => new Uri(u).Port).ToArray();
         return (app, bound);
     }
