@@ -32,9 +32,13 @@ public sealed class LocalStack : IAsyncDisposable
         NodeSidecar sidecar,
         ILogger logger,
         string? endpointsFile,
-        string? temporaryStateDirectory)
+        string? temporaryStateDirectory,
+        ExternalFunctionPool? workerProcesses,
+        AppSyncEventsEmulatorServer events)
     {
         Endpoints = endpoints;
+        WorkerProcesses = workerProcesses;
+        Events = events;
         _parts = parts;
         _logger = logger;
         _endpointsFile = endpointsFile;
@@ -54,6 +58,12 @@ public sealed class LocalStack : IAsyncDisposable
 
     /// <summary>Where everything listens (the same data as the endpoints file).</summary>
     public LocalStackEndpoints Endpoints { get; }
+
+    /// <summary>The Worker's processes when <see cref="LocalStackOptions.WorkerProcess"/> is set; null when the Worker runs in this process.</summary>
+    public ExternalFunctionPool? WorkerProcesses { get; }
+
+    /// <summary>The AppSync Events emulator (its counters, including injected publish faults).</summary>
+    public AppSyncEventsEmulatorServer Events { get; }
 
     /// <summary>Faults when a part of the stack dies while it runs (e.g. the Node sidecar was killed). Never completes otherwise.</summary>
     public Task Failure => _failed.Task;
@@ -118,6 +128,7 @@ public sealed class LocalStack : IAsyncDisposable
                         Region = options.Region,
                         BearerTokens = [options.LocalUserToken, .. options.OtherUsers.Select(u => u.Token)],
                         SubscribeRule = subscribeRule.AllowAsync,
+                        PublishFaults = options.EventsPublishFaults,
                         LoggerFactory = loggerFactory,
                     },
                     cancellationToken),
@@ -187,17 +198,35 @@ public sealed class LocalStack : IAsyncDisposable
             parts.Push(api);
             invoke.Register(api.Server);
 
-            var worker = await HostedFunction.StartAsync(
-                new LambdaFunctionOptions { FunctionName = options.WorkerFunctionName, Timeout = options.WorkerTimeout, Region = options.Region },
-                WorkerFunction.RunAsync,
-                new FunctionHostOptions { Instances = options.WorkerConcurrency, Settings = functionSettings.ForWorker() },
-                loggerFactory: loggerFactory,
-                cancellationToken: cancellationToken).ConfigureAwait(false);
-            parts.Push(worker);
-            invoke.Register(worker.Server);
+            var workerFunction = new LambdaFunctionOptions { FunctionName = options.WorkerFunctionName, Timeout = options.WorkerTimeout, Region = options.Region };
+            LambdaRuntimeServer workerServer;
+            ExternalFunctionPool? workerProcesses = null;
+            if (options.WorkerProcess is { } external)
+            {
+                workerServer = await LambdaRuntimeServer.StartAsync(workerFunction, options.WorkerConcurrency, loggerFactory: loggerFactory, cancellationToken: cancellationToken).ConfigureAwait(false);
+                parts.Push(workerServer);
+                workerProcesses = ExternalFunctionPool.Start(
+                    workerServer,
+                    new ExternalFunctionPoolOptions { Executable = external.Executable, Arguments = external.Arguments, Environments = options.WorkerConcurrency, Settings = functionSettings.ForWorker() },
+                    loggerFactory);
+                parts.Push(workerProcesses);
+            }
+            else
+            {
+                var worker = await HostedFunction.StartAsync(
+                    workerFunction,
+                    WorkerFunction.RunAsync,
+                    new FunctionHostOptions { Instances = options.WorkerConcurrency, Settings = functionSettings.ForWorker() },
+                    loggerFactory: loggerFactory,
+                    cancellationToken: cancellationToken).ConfigureAwait(false);
+                parts.Push(worker);
+                workerServer = worker.Server;
+            }
+
+            invoke.Register(workerServer);
             var mapping = await SqsEventSourceMapping.StartAsync(
                 sqs,
-                worker.Server,
+                workerServer,
                 new SqsEventSourceMappingOptions
                 {
                     QueueUrl = queueUrl,
@@ -248,7 +277,7 @@ public sealed class LocalStack : IAsyncDisposable
                 await EndpointsFile.WriteAsync(endpointsFile, endpoints, cancellationToken).ConfigureAwait(false);
             }
 
-            return new LocalStack(endpoints, parts, sidecar, logger, options.EndpointsFilePath, temporaryStateDirectory);
+            return new LocalStack(endpoints, parts, sidecar, logger, options.EndpointsFilePath, temporaryStateDirectory, workerProcesses, events);
         }
         catch
         {

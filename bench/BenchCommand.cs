@@ -27,6 +27,7 @@ public static class BenchCommand
         ArgumentNullException.ThrowIfNull(args);
         string mode = "quick", outDirectory = Path.Combine("bench", "results");
         string? role = null, launch = null, strategies = null;
+        var seed = 1;
         var inProcess = false;
         for (var i = 0; i < args.Length; i++)
         {
@@ -41,6 +42,7 @@ public static class BenchCommand
                     case "--in-process": inProcess = true; break;
                     case "--role": role = Next(); break;
                     case "--launch": launch = Next(); break;
+                    case "--seed": seed = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
                     case "-h" or "--help":
                         await output.WriteLineAsync(Help).ConfigureAwait(false);
                         return Ok;
@@ -48,7 +50,7 @@ public static class BenchCommand
                         throw new ArgumentException($"Unknown argument '{args[i]}'.");
                 }
             }
-            catch (ArgumentException ex)
+            catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException)
             {
                 await error.WriteLineAsync(ex.Message + "\n" + Help).ConfigureAwait(false);
                 return BadArguments;
@@ -60,6 +62,16 @@ public static class BenchCommand
             return await ChildRole.RunAsync(role, launch, cancellationToken).ConfigureAwait(false);
         }
 
+        var self = Environment.ProcessPath ?? "";
+        var launcher = self.Contains("/bin/", StringComparison.Ordinal) || Path.GetFileNameWithoutExtension(self) == "dotnet"
+            ? "dotnet run -c Release --project bench --"
+            : self;
+        if (mode is "faults" or "faults-small")
+        {
+            var faults = mode == "faults" ? Faults.FaultPlan.Full(seed) : Faults.FaultPlan.Small(seed);
+            return await Faults.FaultCommand.RunAsync(faults, string.Join(' ', [launcher, .. args]), outDirectory, output, error, cancellationToken).ConfigureAwait(false);
+        }
+
         BenchPlan plan;
         switch (mode)
         {
@@ -67,7 +79,7 @@ public static class BenchCommand
             case "full": plan = BenchPlan.Full(); break;
             case "smoke": plan = BenchPlan.Smoke(); break;
             default:
-                await error.WriteLineAsync($"--mode must be quick, full or smoke, not '{mode}'.").ConfigureAwait(false);
+                await error.WriteLineAsync($"--mode must be quick, full, smoke, faults or faults-small, not '{mode}'.").ConfigureAwait(false);
                 return BadArguments;
         }
 
@@ -89,10 +101,6 @@ public static class BenchCommand
             plan = plan with { Strategies = list };
         }
 
-        var self = Environment.ProcessPath ?? "";
-        var launcher = self.Contains("/bin/", StringComparison.Ordinal) || Path.GetFileNameWithoutExtension(self) == "dotnet"
-            ? "dotnet run -c Release --project bench --"
-            : self;
         var (report, exit) = await RunPlanAsync(plan, string.Join(' ', [launcher, .. args]), outDirectory, output, error, cancellationToken).ConfigureAwait(false);
         return report is null ? Failed : exit;
     }
@@ -193,7 +201,7 @@ public static class BenchCommand
     }
 
     /// <summary>The 1/5/15-minute load averages: other work on the machine distorts every figure.</summary>
-    private static string LoadAverage()
+    internal static string LoadAverage()
     {
         try
         {
@@ -226,6 +234,10 @@ public static class BenchCommand
                          baselines at 100 conversations (about 2 minutes on 2 cores)
           --mode full    adds 1,000 conversations and more baseline levels
           --mode smoke   seconds: a fast model, a few viewers, everything in one process (the CI check)
+          --mode faults  the fault campaign (bench/Faults, docs/reliability.md): 300 turns under injected faults, the
+                         Worker in its own processes (one killed with SIGKILL now and then), a 300-viewer reconnect
+                         storm and a 50-conversation send burst; checks that every turn ends and nothing is lost
+                         (about 2.5 minutes). --mode faults-small: the test command's 36-turn version. --seed N (default 1)
           --out DIR      where <run>.json, <run>.md and the SVG charts go (default bench/results)
           --in-process   run the stack and the Worker in this process (figures not separated)
 

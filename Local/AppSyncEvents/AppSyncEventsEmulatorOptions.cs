@@ -130,6 +130,9 @@ public sealed record AppSyncEventsEmulatorOptions
     /// </summary>
     public int MaxOutboundFrameBytes { get; init; } = 512 * 1024;
 
+    /// <summary>Faults injected into HTTP publishes (fault campaigns); null, the default, injects none.</summary>
+    public EventsPublishFaults? PublishFaults { get; init; }
+
     /// <summary>Clock for keep-alives, IAM signature freshness and connection lifetime.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 

@@ -155,6 +155,7 @@ public sealed class AppSyncEventsEmulatorServer : IAsyncDisposable
             }
         }
 
+        options.PublishFaults?.Validate();
         if (options.KeepAliveInterval <= TimeSpan.Zero || options.SendQueueCapacity < 1 || options.MaxSubscriptionsPerConnection < 1)
         {
             throw new ArgumentException("KeepAliveInterval, SendQueueCapacity and MaxSubscriptionsPerConnection must be positive.", nameof(options));
@@ -307,8 +308,23 @@ public sealed class AppSyncEventsEmulatorServer : IAsyncDisposable
                 return;
             }
 
+            var fault = _core.PublishFaults?.Next(request.Body.Span) ?? PublishFault.None;
+            if (fault is PublishFault.Throttle or PublishFault.ServerError)
+            {
+                _core.Stats.PublishFaultInjected(fault);
+                await WriteInjectedFaultAsync(context, fault).ConfigureAwait(false);
+                return;
+            }
+
             _core.Stats.HttpPublish(events.Count);
             var results = _core.Broker.Publish(normalized, events);
+            if (fault == PublishFault.ServerErrorAfterDelivery)
+            {
+                _core.Stats.PublishFaultInjected(fault);
+                await WriteInjectedFaultAsync(context, fault).ConfigureAwait(false);
+                return;
+            }
+
             await WriteJsonAsync(context, StatusCodes.Status200OK, w =>
             {
                 w.WriteStartObject();
@@ -317,6 +333,12 @@ public sealed class AppSyncEventsEmulatorServer : IAsyncDisposable
             }).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The answer of an injected fault (<see cref="EventsPublishFaults"/>): 429 or 500, with the service's error shape.</summary>
+    private static Task WriteInjectedFaultAsync(HttpContext context, PublishFault fault) => fault == PublishFault.Throttle
+        ? WriteErrorAsync(context, StatusCodes.Status429TooManyRequests, "TooManyRequestsException", "Rate exceeded (injected fault).")
+        : WriteErrorAsync(context, StatusCodes.Status500InternalServerError, "InternalFailureException",
+            fault == PublishFault.ServerErrorAfterDelivery ? "Internal failure after delivery (injected fault)." : "Internal failure (injected fault).");
 
     private static void AddCors(HttpResponse response)
     {

@@ -15,6 +15,7 @@ internal sealed class EmulatorCore
         Stats = new EmulatorStats();
         Broker = new EventsBroker(options, Stats);
         Authorizer = new EmulatorAuthorizer(options);
+        PublishFaults = options.PublishFaults is { } faults ? new PublishFaultDraw(faults) : null;
         _namespaces = options.Namespaces.ToDictionary(n => n.Name, StringComparer.Ordinal);
     }
 
@@ -27,6 +28,9 @@ internal sealed class EmulatorCore
     public EventsBroker Broker { get; }
 
     public EmulatorAuthorizer Authorizer { get; }
+
+    /// <summary>The opt-in publish faults (null: none).</summary>
+    public PublishFaultDraw? PublishFaults { get; }
 
     public EventsNamespaceOptions? FindNamespace(string normalizedChannel) =>
         _namespaces.GetValueOrDefault(EmulatorChannels.NamespaceOf(normalizedChannel));

@@ -20,6 +20,9 @@ public sealed class EmulatorStats
     private long _authFailures;
     private long _slowConnectionsClosed;
     private long _broadcastErrors;
+    private long _publishesThrottled;
+    private long _publishServerErrors;
+    private long _publishServerErrorsAfterDelivery;
 
     public long HttpPublishRequests => Interlocked.Read(ref _httpPublishRequests);
 
@@ -50,6 +53,25 @@ public sealed class EmulatorStats
     public long SlowConnectionsClosed => Interlocked.Read(ref _slowConnectionsClosed);
 
     public long BroadcastErrors => Interlocked.Read(ref _broadcastErrors);
+
+    /// <summary>Publishes answered 429 by an injected fault (<see cref="AppSyncEventsEmulatorOptions.PublishFaults"/>); not counted as publish requests.</summary>
+    public long PublishesThrottled => Interlocked.Read(ref _publishesThrottled);
+
+    /// <summary>Publishes answered 500 by an injected fault before delivery; not counted as publish requests.</summary>
+    public long PublishServerErrors => Interlocked.Read(ref _publishServerErrors);
+
+    /// <summary>Publishes delivered and then answered 500 by an injected fault (counted as publish requests too).</summary>
+    public long PublishServerErrorsAfterDelivery => Interlocked.Read(ref _publishServerErrorsAfterDelivery);
+
+    internal void PublishFaultInjected(PublishFault fault)
+    {
+        switch (fault)
+        {
+            case PublishFault.Throttle: Interlocked.Increment(ref _publishesThrottled); break;
+            case PublishFault.ServerError: Interlocked.Increment(ref _publishServerErrors); break;
+            case PublishFault.ServerErrorAfterDelivery: Interlocked.Increment(ref _publishServerErrorsAfterDelivery); break;
+        }
+    }
 
     internal void HttpPublish(int events)
     {
@@ -106,6 +128,9 @@ public sealed class EmulatorStats
         writer.WriteNumber("authFailures", AuthFailures);
         writer.WriteNumber("slowConnectionsClosed", SlowConnectionsClosed);
         writer.WriteNumber("broadcastErrors", BroadcastErrors);
+        writer.WriteNumber("publishesThrottled", PublishesThrottled);
+        writer.WriteNumber("publishServerErrors", PublishServerErrors);
+        writer.WriteNumber("publishServerErrorsAfterDelivery", PublishServerErrorsAfterDelivery);
         writer.WriteEndObject();
     }
 }

@@ -72,11 +72,13 @@ public sealed partial record EmulatorDirectives
 
     private static EmulatorFault ParseFault(string value) => value.ToLowerInvariant() switch
     {
+        // "none" cancels a fault named earlier in the same text: two user messages in a row reach the model as one.
+        "none" => EmulatorFault.None,
         "throttle" => EmulatorFault.Throttle,
         "stream-throttle" => EmulatorFault.StreamThrottle,
         "stream-error" => EmulatorFault.StreamError,
         "validation" => EmulatorFault.Validation,
-        _ => throw new EmulatorValidationException($"Unknown fault '{value}' (throttle, stream-throttle, stream-error, validation)."),
+        _ => throw new EmulatorValidationException($"Unknown fault '{value}' (none, throttle, stream-throttle, stream-error, validation)."),
     };
 
     private static double Number(string key, string value, double min, double max) =>

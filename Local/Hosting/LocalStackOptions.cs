@@ -82,6 +82,17 @@ public sealed record LocalStackOptions
 
     public LocalModelOptions Model { get; init; } = LocalModelOptions.Default;
 
+    /// <summary>
+    /// Run the Worker's execution environments as processes of this program (e.g. <c>dotnet bootstrap-worker.dll</c>
+    /// or a published <c>bootstrap</c>) instead of in this process: <see cref="WorkerConcurrency"/> processes, each
+    /// restarted when it dies, as Lambda replaces a crashed environment (<see cref="Lambda.ExternalFunctionPool"/>).
+    /// Null (the default): in process.
+    /// </summary>
+    public ExternalWorkerOptions? WorkerProcess { get; init; }
+
+    /// <summary>Opt-in faults of the AppSync Events emulator's publish path (fault campaigns); null: none.</summary>
+    public AppSyncEvents.EventsPublishFaults? EventsPublishFaults { get; init; }
+
     /// <summary>Extra settings for the Api function (override the ones the stack computes).</summary>
     public IReadOnlyDictionary<string, string> ApiSettings { get; init; } = new Dictionary<string, string>();
 
@@ -103,6 +114,37 @@ public sealed record LocalStackOptions
 
 /// <summary>A bearer token the GraphQL endpoint and the Events emulator accept, and the Cognito-like identity it stands for.</summary>
 public sealed record LocalUser(string Token, string Sub, string Name);
+
+/// <summary>The program that runs one Worker execution environment out of process.</summary>
+/// <param name="Executable">A published <c>bootstrap</c>, or <c>dotnet</c>.</param>
+/// <param name="Arguments">E.g. the path of <c>bootstrap-worker.dll</c> when <paramref name="Executable"/> is <c>dotnet</c>.</param>
+public sealed record ExternalWorkerOptions(string Executable, IReadOnlyList<string> Arguments)
+{
+    /// <summary>
+    /// The framework-dependent Worker the build puts next to an assembly that references it (<c>bootstrap-worker.dll</c>),
+    /// run by <c>dotnet exec</c> with <paramref name="host"/>'s runtime configuration and dependency manifest: a host
+    /// that uses ASP.NET Core gets the Worker's Microsoft.Extensions.* assemblies from that shared framework instead of
+    /// its own folder, so the Worker's own manifest would not find them.
+    /// </summary>
+    public static ExternalWorkerOptions BesideThisProgram(System.Reflection.Assembly host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        var directory = AppContext.BaseDirectory;
+        var dll = Path.Combine(directory, "bootstrap-worker.dll");
+        var name = host.GetName().Name;
+        var runtimeConfig = Path.Combine(directory, name + ".runtimeconfig.json");
+        var deps = Path.Combine(directory, name + ".deps.json");
+        foreach (var file in new[] { dll, runtimeConfig, deps })
+        {
+            if (!File.Exists(file))
+            {
+                throw new FileNotFoundException($"{file} is missing: {name} must be an executable that references the Worker project.", file);
+            }
+        }
+
+        return new ExternalWorkerOptions("dotnet", ["exec", "--runtimeconfig", runtimeConfig, "--depsfile", deps, dll]);
+    }
+}
 
 /// <summary>Defaults of the Bedrock emulator's model (each request may override them with <c>[[key=value]]</c> directives).</summary>
 public sealed record LocalModelOptions

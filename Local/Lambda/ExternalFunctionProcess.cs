@@ -16,6 +16,7 @@ public sealed class ExternalFunctionProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly LambdaRuntimeServer _server;
     private readonly long _startedAt;
+    private const int MaxKeptOutput = 4 * 1024 * 1024;
     private readonly StringBuilder _output = new();
 
     private ExternalFunctionProcess(Process process, LambdaRuntimeServer server, long startedAt)
@@ -44,7 +45,8 @@ public sealed class ExternalFunctionProcess : IAsyncDisposable
     /// <param name="executable">The <c>bootstrap</c> to run (any executable; <c>dotnet</c> with a dll argument works too).</param>
     /// <param name="settings">The function's environment variables; Lambda's reserved ones (runtime API address,
     /// function name, version, memory size, and <c>AWS_REGION</c> unless given) are added and win.</param>
-    public static ExternalFunctionProcess Start(LambdaRuntimeServer server, string executable, IReadOnlyDictionary<string, string?> settings, IEnumerable<string>? arguments = null)
+    /// <param name="runtimeApi">The Runtime API address to give it (one of the server's <see cref="LambdaRuntimeServer.DedicatedRuntimeApis"/>); null: the server's main one.</param>
+    public static ExternalFunctionProcess Start(LambdaRuntimeServer server, string executable, IReadOnlyDictionary<string, string> settings, IEnumerable<string>? arguments = null, string? runtimeApi = null)
     {
         ArgumentNullException.ThrowIfNull(server);
         ArgumentException.ThrowIfNullOrWhiteSpace(executable);
@@ -67,7 +69,7 @@ public sealed class ExternalFunctionProcess : IAsyncDisposable
         }
 
         start.Environment.TryAdd(LambdaRuntimeNames.RegionSetting, server.Function.Region);
-        start.Environment[LambdaRuntimeNames.RuntimeApiSetting] = server.RuntimeApi;
+        start.Environment[LambdaRuntimeNames.RuntimeApiSetting] = runtimeApi ?? server.RuntimeApi;
         start.Environment[LambdaRuntimeNames.FunctionNameSetting] = server.Function.FunctionName;
         start.Environment[LambdaRuntimeNames.FunctionVersionSetting] = "$LATEST";
         start.Environment[LambdaRuntimeNames.FunctionMemorySizeSetting] = server.Function.MemorySizeMb.ToString(CultureInfo.InvariantCulture);
@@ -108,6 +110,26 @@ public sealed class ExternalFunctionProcess : IAsyncDisposable
         return Stopwatch.GetElapsedTime(_startedAt);
     }
 
+    /// <summary>Completes when the process has exited (for any reason); its exit code.</summary>
+    public async Task<int> WaitForExitAsync(CancellationToken cancellationToken)
+    {
+        await _process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        return _process.ExitCode;
+    }
+
+    /// <summary>Sends the process SIGKILL (on Linux; <see cref="Process.Kill()"/> elsewhere) without waiting: a crash, not a shutdown.</summary>
+    public void Kill()
+    {
+        try
+        {
+            _process.Kill();
+        }
+        catch (InvalidOperationException)
+        {
+            // already exited
+        }
+    }
+
     /// <summary>Kills the process (a function holds nothing that needs a clean shutdown) and waits for it.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -135,6 +157,11 @@ public sealed class ExternalFunctionProcess : IAsyncDisposable
 
         lock (_output)
         {
+            if (_output.Length > MaxKeptOutput)
+            {
+                _output.Remove(0, _output.Length / 2); // keep the newest half: the end explains a failure
+            }
+
             _output.AppendLine(line);
         }
     }

@@ -47,12 +47,23 @@ public sealed partial class LambdaRuntimeServer : IAsyncDisposable
     /// <summary>Invocations waiting for a free instance.</summary>
     public int InvocationsQueued => _queue.Reader.Count;
 
-    public static async Task<LambdaRuntimeServer> StartAsync(LambdaFunctionOptions function, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// One Runtime API address per execution environment run out of process (<see cref="ExternalFunctionPool"/>), as
+    /// each Lambda sandbox has its own: the same API on its own port, so the server knows which environment took
+    /// which invocation. Empty unless asked for at start.
+    /// </summary>
+    public IReadOnlyList<string> DedicatedRuntimeApis { get; private set; } = [];
+
+    public static Task<LambdaRuntimeServer> StartAsync(LambdaFunctionOptions function, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default) =>
+        StartAsync(function, dedicatedRuntimeApis: 0, timeProvider, loggerFactory, cancellationToken);
+
+    /// <param name="dedicatedRuntimeApis">How many <see cref="DedicatedRuntimeApis"/> to listen on besides <see cref="RuntimeApi"/>.</param>
+    public static async Task<LambdaRuntimeServer> StartAsync(LambdaFunctionOptions function, int dedicatedRuntimeApis, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(function);
         function.Validate();
         LambdaRuntimeServer? server = null;
-        var (app, port) = await LoopbackKestrel.StartAsync(0, app =>
+        var (app, ports) = await LoopbackKestrel.StartAsync(0, dedicatedRuntimeApis, app =>
         {
             app.MapGet(LambdaRuntimeNames.NextPath, (RequestDelegate)(ctx => server!.NextAsync(ctx)));
             app.MapPost(LambdaRuntimeNames.InvocationPathPrefix + "{requestId}" + LambdaRuntimeNames.ResponseSuffix, (RequestDelegate)(ctx => server!.ResponseAsync(ctx)));
@@ -62,9 +73,35 @@ public sealed partial class LambdaRuntimeServer : IAsyncDisposable
         server = new LambdaRuntimeServer(app, function, timeProvider ?? TimeProvider.System,
             loggerFactory?.CreateLogger($"AppSyncChat.Local.Lambda.{function.FunctionName}") ?? NullLogger.Instance)
         {
-            RuntimeApi = $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}",
+            RuntimeApi = Address(ports[0]),
+            DedicatedRuntimeApis = [.. ports.Skip(1).Select(Address)],
         };
         return server;
+
+        static string Address(int port) => $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
+    }
+
+    /// <summary>The invocations a runtime is working on now, with the Runtime API address it took each from.</summary>
+    public IReadOnlyList<InFlightInvocation> InFlight() =>
+        [.. _inFlight.Values.Select(i => new InFlightInvocation(i.RequestId, i.Payload, i.RuntimeApi))];
+
+    /// <summary>
+    /// Fails at once every invocation taken through <paramref name="runtimeApi"/> that is still running, as Lambda
+    /// does when an execution environment's process exits mid-invocation (<c>Runtime.ExitError</c>); returns how many.
+    /// </summary>
+    public int FailInFlight(string runtimeApi, string reason)
+    {
+        var failed = 0;
+        foreach (var invocation in _inFlight.Values.Where(i => i.RuntimeApi == runtimeApi))
+        {
+            var error = new LambdaFunctionError($"RequestId: {invocation.RequestId} Error: Runtime exited with error: {reason}", "Runtime.ExitError");
+            if (Complete(invocation, Json(error), "Unhandled", error.ErrorType))
+            {
+                failed++;
+            }
+        }
+
+        return failed;
     }
 
     /// <summary>
@@ -148,6 +185,7 @@ public sealed partial class LambdaRuntimeServer : IAsyncDisposable
 
         var timeout = Function.Timeout;
         var deadline = _time.GetUtcNow() + timeout;
+        invocation.RuntimeApi = $"127.0.0.1:{context.Connection.LocalPort.ToString(CultureInfo.InvariantCulture)}";
         _inFlight[invocation.RequestId] = invocation;
         invocation.StartDeadline(_time, timeout, () => TimeOut(invocation, timeout));
 
@@ -348,6 +386,9 @@ public sealed partial class LambdaRuntimeServer : IAsyncDisposable
 
         public long StartedAt { get; } = startedAt;
 
+        /// <summary>The Runtime API address the invocation was taken from (set at dispatch).</summary>
+        public string RuntimeApi { get; set; } = "";
+
         public TaskCompletionSource<LambdaInvokeResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public bool TryDispatch() => Interlocked.CompareExchange(ref _state, Dispatched, Queued) == Queued;
@@ -378,3 +419,6 @@ public sealed partial class LambdaRuntimeServer : IAsyncDisposable
         public void Dispose() => _deadline?.Dispose();
     }
 }
+
+/// <summary>An invocation a runtime took and has not answered: its id, its event, and the Runtime API address it came through.</summary>
+public sealed record InFlightInvocation(string RequestId, byte[] Payload, string RuntimeApi);

@@ -9,13 +9,26 @@ internal static class LoopbackKestrel
 {
     public static async Task<(WebApplication App, int Port)> StartAsync(int port, Action<WebApplication> map, string what, CancellationToken cancellationToken)
     {
+        var (app, ports) = await StartAsync(port, 0, map, what, cancellationToken).ConfigureAwait(false);
+        return (app, ports[0]);
+    }
+
+    /// <summary>As <see cref="StartAsync(int, Action{WebApplication}, string, CancellationToken)"/>, also listening on <paramref name="extraPorts"/> more dynamic ports; returns the main port first.</summary>
+    public static async Task<(WebApplication App, int[] Ports)> StartAsync(int port, int extraPorts, Action<WebApplication> map, string what, CancellationToken cancellationToken)
+    {
         ArgumentOutOfRangeException.ThrowIfNegative(port);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(port, 65535);
+        ArgumentOutOfRangeException.ThrowIfNegative(extraPorts);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(options =>
         {
             options.Listen(IPAddress.Loopback, port);
+            for (var i = 0; i < extraPorts; i++)
+            {
+                options.Listen(IPAddress.Loopback, 0);
+            }
+
             options.Limits.MaxRequestBodySize = 16 * 1024 * 1024;
         });
         var app = builder.Build();
@@ -30,7 +43,8 @@ internal static class LoopbackKestrel
             throw new InvalidOperationException($"{what}: port {port} on 127.0.0.1 is already in use.", ex);
         }
 
-        var bound = new Uri(app.Urls.Single()).Port;
+        // All ports serve the same app; callers that tell them apart only need them distinct (the first is the main one).
+        var bound = app.Urls.Select(u => new Uri(u).Port).ToArray();
         return (app, bound);
     }
 

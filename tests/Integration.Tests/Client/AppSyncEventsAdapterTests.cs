@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Amazon.Runtime;
 using AppSyncChat.Aws.AppSyncEvents;
+using AppSyncChat.Bench.Faults;
 using AppSyncChat.Client.CatchUp;
 using AppSyncChat.Client.Events;
 using AppSyncChat.Client.GraphQL;

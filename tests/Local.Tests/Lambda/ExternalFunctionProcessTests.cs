@@ -78,7 +78,7 @@ public sealed class ExternalFunctionProcessTests(ITestOutputHelper output)
         });
     }
 
-    private async Task RunAsync(string package, string assembly, Dictionary<string, string?> settings, Func<LambdaRuntimeServer, Task> answer)
+    private async Task RunAsync(string package, string assembly, Dictionary<string, string> settings, Func<LambdaRuntimeServer, Task> answer)
     {
         var (executable, arguments, label) = Resolve(package, assembly);
         var starts = int.TryParse(Environment.GetEnvironmentVariable(StartsVariable), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 1;
@@ -129,7 +129,7 @@ public sealed class ExternalFunctionProcessTests(ITestOutputHelper output)
         return ("dotnet", [dll], "framework-dependent JIT build");
     }
 
-    private static Dictionary<string, string?> CommonSettings() => new(StringComparer.Ordinal)
+    private static Dictionary<string, string> CommonSettings() => new(StringComparer.Ordinal)
     {
         [SettingNames.Region] = "us-east-1",
         ["AWS_ACCESS_KEY_ID"] = "AKIDEXAMPLE",

@@ -1,9 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace AppSyncChat.Integration.Tests.Client;
+namespace AppSyncChat.Bench.Faults;
 
-/// <summary>A loopback TCP forwarder whose connections a test can cut, to force real reconnects.</summary>
+/// <summary>
+/// A loopback TCP forwarder whose connections can be cut (an RST, like a dropped network), to force real reconnects:
+/// the fault campaign puts one in front of the AppSync Events emulator per viewer it drops; tests use it too. New
+/// connections (the client's reconnect) are forwarded again.
+/// </summary>
 public sealed class TcpDropProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
@@ -22,9 +26,10 @@ public sealed class TcpDropProxy : IAsyncDisposable
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
+    /// <summary>Connections accepted so far (a reconnect is a new one).</summary>
     public int Connections { get; private set; }
 
-    /// <summary>Closes every open connection (both sides); new connections are still accepted.</summary>
+    /// <summary>Resets every open connection (both sides); new connections are still accepted.</summary>
     public void DropAll()
     {
         lock (_gate)
@@ -40,7 +45,7 @@ public sealed class TcpDropProxy : IAsyncDisposable
                 }
                 catch (ObjectDisposedException)
                 {
-                    // already closed by its pump
+                    // closed by its pump already
                 }
 
                 client.Dispose();
@@ -57,15 +62,25 @@ public sealed class TcpDropProxy : IAsyncDisposable
             TcpClient inbound;
             try
             {
-                inbound = await _listener.AcceptTcpClientAsync(_stop.Token);
+                inbound = await _listener.AcceptTcpClientAsync(_stop.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
             {
                 return;
             }
 
             var outbound = new TcpClient();
-            await outbound.ConnectAsync(IPAddress.Loopback, _targetPort, _stop.Token);
+            try
+            {
+                await outbound.ConnectAsync(IPAddress.Loopback, _targetPort, _stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or SocketException)
+            {
+                inbound.Dispose();
+                outbound.Dispose();
+                continue;
+            }
+
             lock (_gate)
             {
                 _open.Add(inbound);
@@ -82,10 +97,11 @@ public sealed class TcpDropProxy : IAsyncDisposable
     {
         try
         {
-            await from.GetStream().CopyToAsync(to.GetStream(), _stop.Token);
+            await from.GetStream().CopyToAsync(to.GetStream(), _stop.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException or SocketException)
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException or SocketException or InvalidOperationException)
         {
+            // cut, or stopping
         }
         finally
         {
@@ -96,10 +112,10 @@ public sealed class TcpDropProxy : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
+        await _stop.CancelAsync().ConfigureAwait(false);
         _listener.Stop();
         DropAll();
-        await _accept;
+        await _accept.ConfigureAwait(false);
         _stop.Dispose();
     }
 }
