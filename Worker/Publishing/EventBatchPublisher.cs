@@ -40,9 +40,10 @@ public sealed class PublishStats
 /// overtake an earlier one, but what viewers receive is neither ordered nor exactly once: a re-sent event
 /// reaches them after the accepted events of its batch (out of seq order, within those ≤ 5 events); a
 /// retried request whose earlier attempt did reach the service delivers its events twice; and events still
-/// failing when the retries give up are dropped and counted (a <c>seq</c> gap), because a turn must not die
-/// for a viewer-side channel outage. Viewers order and deduplicate by (turn, seq) and re-fetch the snapshot on
-/// a gap (docs/catch-up.md); the stored text is unaffected.
+/// failing when the retries give up are handed back to the caller (<see cref="EventCoalescer"/> sends them once
+/// more with its next publish, then drops and counts them: a <c>seq</c> gap, because a turn must not die for a
+/// viewer-side channel outage). Viewers order and deduplicate by (turn, seq) and re-fetch the snapshot on a gap
+/// (docs/catch-up.md); the stored text is unaffected.
 /// </summary>
 internal sealed partial class EventBatchPublisher(
     IEventsPublisher inner,
@@ -52,11 +53,12 @@ internal sealed partial class EventBatchPublisher(
     PublishStats stats,
     ILogger logger)
 {
-    public async Task PublishAsync(string channel, IReadOnlyList<StreamEvent> events, CancellationToken cancellationToken)
+    /// <summary>Publishes <paramref name="events"/>; returns those that were not delivered (in seq order), empty when all were.</summary>
+    public async Task<IReadOnlyList<StreamEvent>> PublishAsync(string channel, IReadOnlyList<StreamEvent> events, CancellationToken cancellationToken)
     {
         if (events.Count == 0)
         {
-            return;
+            return [];
         }
 
         if (events.Count > StreamEventTypes.MaxEventsPerPublish)
@@ -65,6 +67,7 @@ internal sealed partial class EventBatchPublisher(
         }
 
         IReadOnlyList<string> pending = Serialize(events);
+        IReadOnlyList<StreamEvent> pendingEvents = events;
         for (var attempt = 0; ; attempt++)
         {
             EventsPublishResult result;
@@ -79,37 +82,38 @@ internal sealed partial class EventBatchPublisher(
             }
             catch (Exception ex)
             {
-                stats.Dropped(pending.Count);
                 LogPublishFailed(logger, ex, channel, pending.Count);
-                return;
+                return pendingEvents;
             }
 
             stats.Published(pending.Count - result.Failed.Count);
             if (result.AllSucceeded)
             {
-                return;
+                return [];
             }
 
             var retry = new List<string>(result.Failed.Count);
+            var retryEvents = new List<StreamEvent>(result.Failed.Count);
             foreach (var failed in result.Failed.OrderBy(f => f.Index))
             {
                 if (failed.Index >= 0 && failed.Index < pending.Count)
                 {
                     retry.Add(pending[failed.Index]);
+                    retryEvents.Add(pendingEvents[failed.Index]);
                 }
             }
 
             var first = result.Failed[0];
             if (attempt + 1 > maxRepublishAttempts || retry.Count == 0)
             {
-                stats.Dropped(retry.Count);
-                LogEventsDropped(logger, channel, retry.Count, first.Code, first.Message);
-                return;
+                LogEventsRejected(logger, channel, retry.Count, first.Code, first.Message);
+                return retryEvents;
             }
 
             LogRepublishing(logger, channel, retry.Count, first.Code, first.Message, attempt + 1);
             stats.Republished(retry.Count);
             pending = retry;
+            pendingEvents = retryEvents;
             if (republishDelay > TimeSpan.Zero)
             {
                 await Task.Delay(republishDelay * (attempt + 1), time, cancellationToken).ConfigureAwait(false);
@@ -134,12 +138,22 @@ internal sealed partial class EventBatchPublisher(
         return serialized;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing {Count} events to {Channel} failed after the publisher's retries; dropped (viewers re-fetch on the seq gap)")]
+    /// <summary>Counts and logs events given up for good (viewers re-fetch the snapshot on the seq gap).</summary>
+    public void Drop(string channel, int count)
+    {
+        stats.Dropped(count);
+        LogEventsDropped(logger, channel, count);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing {Count} events to {Channel} failed after the publisher's retries")]
     private static partial void LogPublishFailed(ILogger logger, Exception exception, string channel, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "AppSync rejected {Count} events on {Channel} (code {Code}: {Reason}); re-publishing them, attempt {Attempt}")]
     private static partial void LogRepublishing(ILogger logger, string channel, int count, int? code, string? reason, int attempt);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "AppSync kept rejecting {Count} events on {Channel} (code {Code}: {Reason}); dropped")]
-    private static partial void LogEventsDropped(ILogger logger, string channel, int count, int? code, string? reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "AppSync kept rejecting {Count} events on {Channel} (code {Code}: {Reason})")]
+    private static partial void LogEventsRejected(ILogger logger, string channel, int count, int? code, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Dropped {Count} events on {Channel} that could not be published (viewers re-fetch on the seq gap)")]
+    private static partial void LogEventsDropped(ILogger logger, string channel, int count);
 }

@@ -25,6 +25,11 @@ public sealed record TurnIdentity(string ConversationId, string MessageId, int T
 /// </para>
 /// <para>No event passes 240 KB (text is split, never inside a surrogate pair); at most
 /// <see cref="IPublishPolicy.MaxEventsPerPublish"/> events go in one publish.</para>
+/// <para>Events of a publish that failed after the publisher's retries go back to the front of the outbox and
+/// ride with the next publish, once: dropping them at once would leave viewers without that text until the next
+/// checkpoint (a live-stream freeze of about a second). A second failure, or a failure once the turn is sealed,
+/// drops them (a seq gap viewers repair from the snapshot), so the end of a turn is never delayed by more than
+/// the publish in flight and one more (<c>WorkerOptions.EndOfTurnWorstCase</c>).</para>
 /// </summary>
 public sealed class EventCoalescer : IAsyncDisposable
 {
@@ -52,6 +57,9 @@ public sealed class EventCoalescer : IAsyncDisposable
     private TaskCompletionSource? _drained;
     private bool _inFlight;
     private Task? _pump;
+
+    /// <summary>How many events at the front of the outbox are being sent a second time (after a failed publish).</summary>
+    private int _carried;
 
     internal EventCoalescer(
         TurnIdentity id,
@@ -208,6 +216,7 @@ public sealed class EventCoalescer : IAsyncDisposable
         lock (_gate)
         {
             ThrowIfSealed();
+            DropCarriedLocked();
             MaterializePendingLocked(final: true);
             var text = _text.ToString();
             var evt = terminal(_id, _nextSeq++, text);
@@ -302,6 +311,7 @@ public sealed class EventCoalescer : IAsyncDisposable
         while (true)
         {
             Task? wait = null;
+            var carriedInBatch = 0;
             lock (_gate)
             {
                 // Every wake-up so far is answered by the look at the state below. One that arrives while we
@@ -324,6 +334,10 @@ public sealed class EventCoalescer : IAsyncDisposable
                 {
                     batch.Add(_outbox.Dequeue());
                 }
+
+                // Carried events are at most one batch and at the front: this batch takes them all.
+                carriedInBatch = Math.Min(_carried, batch.Count);
+                _carried -= carriedInBatch;
 
                 _inFlight = batch.Count > 0;
                 if (batch.Count == 0)
@@ -352,14 +366,67 @@ public sealed class EventCoalescer : IAsyncDisposable
                 continue;
             }
 
-            await _publisher.PublishAsync(_channel, batch, cancellationToken).ConfigureAwait(false);
-            if (!_firstTextPublished.Task.IsCompleted && batch.Exists(static e => e is TextDelta))
+            var undelivered = await _publisher.PublishAsync(_channel, batch, cancellationToken).ConfigureAwait(false);
+            if (!_firstTextPublished.Task.IsCompleted && batch.Exists(e => e is TextDelta && !undelivered.Contains(e)))
             {
                 _firstTextPublished.TrySetResult();
             }
 
+            if (undelivered.Count > 0)
+            {
+                CarryOrDrop(undelivered, batch.Take(carriedInBatch).ToHashSet());
+            }
+
             batch.Clear();
         }
+    }
+
+    /// <summary>
+    /// Puts events of a failed publish back at the front of the outbox for one more try; events that already had
+    /// theirs, and any once the turn is sealed, are dropped.
+    /// </summary>
+    private void CarryOrDrop(IReadOnlyList<StreamEvent> undelivered, HashSet<StreamEvent> carriedBefore)
+    {
+        List<StreamEvent> carry;
+        int dropped;
+        lock (_gate)
+        {
+            carry = _sealed || _completing ? [] : [.. undelivered.Where(e => !carriedBefore.Contains(e))];
+            dropped = undelivered.Count - carry.Count;
+            if (carry.Count > 0)
+            {
+                var later = _outbox.ToArray();
+                _outbox.Clear();
+                foreach (var e in carry.Concat(later))
+                {
+                    _outbox.Enqueue(e);
+                }
+
+                _carried = carry.Count;
+            }
+        }
+
+        if (dropped > 0)
+        {
+            _publisher.Drop(_channel, dropped);
+        }
+    }
+
+    /// <summary>At the seal, carried events are dropped: the end of the turn waits for no more than one extra publish.</summary>
+    private void DropCarriedLocked()
+    {
+        if (_carried == 0)
+        {
+            return;
+        }
+
+        for (var i = 0; i < _carried; i++)
+        {
+            _outbox.Dequeue();
+        }
+
+        _publisher.Drop(_channel, _carried);
+        _carried = 0;
     }
 
     /// <summary>

@@ -72,13 +72,33 @@ public sealed class RepublishTests
     }
 
     [Fact]
-    public async Task PublisherThatThrows_DropsThoseEvents_AndTheTurnGoesOn()
+    public async Task PublisherThatThrowsOnce_TheEventsRideWithTheNextPublish_NothingDropped()
     {
+        // Dropping them at once left viewers without that text until the next checkpoint (a live-stream freeze the
+        // fault campaign measured at 1.1 s).
         await using var h = new CoalescerHarness(CoalescerHarness.Coalesced());
         await h.EventsAsync(1);
         h.Publisher.ThrowOn = call => call == 1 ? new HttpRequestException("AppSync unavailable") : null;
+        h.Coalescer.AppendText("not lost");
+        await Eventually.TrueAsync(() => h.Texts.Count == 1, "the failed events to be sent again");
+        h.Coalescer.AppendText(" kept");
+        h.Time.Advance(CoalescerHarness.Window);
+        var (text, _) = await h.CompleteAsync();
+
+        Assert.Equal("not lost kept", text);
+        Assert.Equal(["not lost", " kept"], h.Texts);
+        Assert.Equal(0, h.Stats.EventsDropped);
+        Assert.IsType<TurnCompleted>(h.Events[^1]);
+    }
+
+    [Fact]
+    public async Task PublisherThatThrowsTwiceForTheSameEvents_DropsThem_AndTheTurnGoesOn()
+    {
+        await using var h = new CoalescerHarness(CoalescerHarness.Coalesced());
+        await h.EventsAsync(1);
+        h.Publisher.ThrowOn = call => call is 1 or 2 ? new HttpRequestException("AppSync unavailable") : null;
         h.Coalescer.AppendText("lost");
-        await Eventually.TrueAsync(() => h.Stats.EventsDropped == 1);
+        await Eventually.TrueAsync(() => h.Stats.EventsDropped == 1, "the events dropped after their second try");
         h.Coalescer.AppendText(" kept");
         h.Time.Advance(CoalescerHarness.Window);
         var (text, _) = await h.CompleteAsync();
