@@ -95,8 +95,7 @@ public sealed class ChatClientTests
         Assert.False(hold.Task.IsCompleted); // the whole answer came from the events; the snapshot is still being read
         Assert.Equal("What I asked", Assert.Single(updates.OfType<FollowingMessage>()).Prompt);
         Assert.Equal("Hello from the model.", Assert.IsType<MessageCompleted>(reading.Current).Text);
-        hold.SetResult();
-        Assert.False(await reading.MoveNextAsync());
+        Assert.False(await reading.MoveNextAsync()); // and the stream ends without waiting for it
     }
 
     [Fact]

@@ -256,8 +256,9 @@ public sealed class ConversationFollower
             }
         }
 
+        /// <summary>Ended; or, following one message, it is final (even if its first snapshot is still being read) or there is none.</summary>
         private bool Done() =>
-            _ended || (!_request.FollowNewMessages && _joining is null && (_current is null || _current.Finished));
+            _ended || (!_request.FollowNewMessages && (_current is null ? _joining is null : _current.Finished));
 
         private ChatUpdate[] Flush()
         {

@@ -247,7 +247,8 @@ export class ConversationFollower {
   }
 
   private isDone(): boolean {
-    return this.ended || (!this.request.followNewMessages && !this.joining && (this.current === null || this.current.finished));
+    // Following one message: done when it is final (even if its first snapshot is still being read), or there is none.
+    return this.ended || (!this.request.followNewMessages && (this.current === null ? !this.joining : this.current.finished));
   }
 
   private flush(): void {

@@ -373,6 +373,17 @@ describe('ConversationFollower: the first text before the first snapshot', () =>
     expect(h.server.fetches).toBe(1);
   });
 
+  it('the whole answer from the events ends following without waiting for the snapshot', async () => {
+    const a = streamed(['x', 'y']);
+    const h = harness(a, a.messageId, 'what I sent');
+    const hold = h.server.holdNextFetch();
+    void h.follower.start();
+    a.events.forEach((e) => h.follower.handlers.event(e));
+    await h.follower.done;
+    expect(hold.released()).toBe(false);
+    expect(h.view()).toMatchObject({ prompt: 'what I sent', text: 'xy', status: 'COMPLETED', final: true });
+  });
+
   it('a prompt the caller knows is in following and not repeated', async () => {
     const a = streamed(['x', 'y']);
     const h = harness(a, a.messageId, 'what I sent');
