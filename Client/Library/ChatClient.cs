@@ -106,7 +106,7 @@ public sealed class ChatClient : IAsyncDisposable
             return StartConversationAsync(new CreateConversationInput { ClientRequestId = ConversationRequestIdFor(input.ClientRequestId) }, input, cancellationToken);
         }
 
-        return StartAndFollowAsync(input.ConversationId, ct => Api.SendMessageAsync(input, ct), cancellationToken);
+        return StartAndFollowAsync(input.ConversationId, ct => Api.SendMessageAsync(input, ct), input.Text, cancellationToken);
     }
 
     /// <summary>
@@ -136,7 +136,7 @@ public sealed class ChatClient : IAsyncDisposable
     public IAsyncEnumerable<ChatUpdate> RegenerateAsync(RegenerateInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return StartAndFollowAsync(input.ConversationId, ct => Api.RegenerateAsync(input, ct), cancellationToken);
+        return StartAndFollowAsync(input.ConversationId, ct => Api.RegenerateAsync(input, ct), null, cancellationToken);
     }
 
     /// <summary>
@@ -172,7 +172,7 @@ public sealed class ChatClient : IAsyncDisposable
             yield return new ConversationStarted(conversation);
             var input = firstMessage with { ConversationId = conversation.ConversationId };
             handedOver = true;
-            await foreach (var update in FollowStartedAsync(subscription, ct => Api.SendMessageAsync(input, ct), cancellationToken).ConfigureAwait(false))
+            await foreach (var update in FollowStartedAsync(subscription, ct => Api.SendMessageAsync(input, ct), input.Text, cancellationToken).ConfigureAwait(false))
             {
                 yield return update;
             }
@@ -187,18 +187,22 @@ public sealed class ChatClient : IAsyncDisposable
     }
 
     private async IAsyncEnumerable<ChatUpdate> StartAndFollowAsync(
-        string conversationId, Func<CancellationToken, Task<SendMessageResult>> start, [EnumeratorCancellation] CancellationToken cancellationToken)
+        string conversationId, Func<CancellationToken, Task<SendMessageResult>> start, string? prompt, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var subscription = await _follower.SubscribeAsync(conversationId, cancellationToken).ConfigureAwait(false);
-        await foreach (var update in FollowStartedAsync(subscription, start, cancellationToken).ConfigureAwait(false))
+        await foreach (var update in FollowStartedAsync(subscription, start, prompt, cancellationToken).ConfigureAwait(false))
         {
             yield return update;
         }
     }
 
-    /// <summary>With the channel already subscribed: starts the turn, then follows it. Disposes the subscription.</summary>
+    /// <summary>
+    /// With the channel already subscribed: starts the turn, then follows it. Disposes the subscription.
+    /// <paramref name="prompt"/> is the text just sent (null for a regeneration): the answer's first text can show
+    /// before the snapshot, which is where the prompt otherwise comes from.
+    /// </summary>
     private async IAsyncEnumerable<ChatUpdate> FollowStartedAsync(
-        IChannelSubscription subscription, Func<CancellationToken, Task<SendMessageResult>> start, [EnumeratorCancellation] CancellationToken cancellationToken)
+        IChannelSubscription subscription, Func<CancellationToken, Task<SendMessageResult>> start, string? prompt, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         try
         {
@@ -209,7 +213,7 @@ public sealed class ChatClient : IAsyncDisposable
             }
 
             yield return new MessageAccepted(result);
-            var request = new FollowRequest(result.ConversationId) { MessageId = result.AssistantMessageId };
+            var request = new FollowRequest(result.ConversationId) { MessageId = result.AssistantMessageId, Prompt = prompt };
             await foreach (var update in _follower.FollowAsync(subscription, request, cancellationToken).ConfigureAwait(false))
             {
                 yield return update;

@@ -79,6 +79,26 @@ public sealed class ChatClientTests
     }
 
     [Fact]
+    public async Task Send_SnapshotSlow_TheAnswerStartsBeforeItWithTheSentTextAsThePrompt()
+    {
+        var rig = new Rig();
+        var hold = rig.Server.HoldNextFetch();
+        var input = new SendMessageInput { ConversationId = FakeChatServer.ConversationId, Text = "What I asked", ClientRequestId = "send-slow" };
+        var updates = new List<ChatUpdate>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await using var reading = rig.Client.SendAsync(input, timeout.Token).GetAsyncEnumerator(timeout.Token);
+        while (await reading.MoveNextAsync() && reading.Current is not MessageFinished)
+        {
+            updates.Add(reading.Current);
+        }
+
+        Assert.False(hold.Task.IsCompleted); // the whole answer came from the events; the snapshot is still being read
+        Assert.Equal("What I asked", Assert.Single(updates.OfType<FollowingMessage>()).Prompt);
+        Assert.Equal("Hello from the model.", Assert.IsType<MessageCompleted>(reading.Current).Text);
+        Assert.False(await reading.MoveNextAsync()); // and the stream ends without waiting for it
+    }
+
+    [Fact]
     public async Task StartConversation_TitleAndDefaults_GoToCreateAndTheFirstMessageIntoTheNewConversation()
     {
         var rig = new Rig();

@@ -52,6 +52,12 @@ public sealed record FollowRequest(string ConversationId)
     public string? MessageId { get; init; }
 
     /// <summary>
+    /// The user message <see cref="MessageId"/> answers, when the caller knows it (it just sent it). The follower can
+    /// show the answer before reading the snapshot; the prompt then comes from here (else from that snapshot, later).
+    /// </summary>
+    public string? Prompt { get; init; }
+
+    /// <summary>
     /// Keep following after the message finished: the next answer in the conversation (sent from anywhere)
     /// is followed too, until the caller cancels. Default false: the stream ends with the message.
     /// </summary>

@@ -10,8 +10,18 @@ namespace AppSyncChat.Client.CatchUp;
 public abstract record ChatUpdate(string MessageId);
 
 /// <summary>The follower now follows this assistant message (first, or the next one in follow mode). Its text starts empty.</summary>
-/// <param name="Prompt">The user message this answers, when the snapshot has it.</param>
+/// <param name="Prompt">
+/// The user message this answers: from the snapshot, or from <see cref="FollowRequest.Prompt"/> when the follower
+/// started before the snapshot arrived (then null when the caller did not know it; <see cref="PromptFound"/> follows).
+/// </param>
 public sealed record FollowingMessage(string ConversationId, string MessageId, int Turn, string Status, string? Prompt) : ChatUpdate(MessageId);
+
+/// <summary>
+/// The user message the followed answer replies to, when <see cref="FollowingMessage"/> could not carry it: the
+/// follower started from the answer's first event before the snapshot arrived, and the caller did not pass
+/// <see cref="FollowRequest.Prompt"/>. Comes with that snapshot, at most once per message.
+/// </summary>
+public sealed record PromptFound(string MessageId, string Prompt) : ChatUpdate(MessageId);
 
 /// <summary>Text to append; <paramref name="Offset"/> is the message length before it.</summary>
 public sealed record TextAppended(string MessageId, string Text, long Offset) : ChatUpdate(MessageId);

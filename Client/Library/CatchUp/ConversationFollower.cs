@@ -5,6 +5,7 @@ using AppSyncChat.Client.Errors;
 using AppSyncChat.Client.GraphQL;
 using AppSyncChat.Contracts;
 using AppSyncChat.Contracts.Channels;
+using AppSyncChat.Contracts.Conversations;
 using AppSyncChat.Contracts.Streaming;
 
 namespace AppSyncChat.Client.CatchUp;
@@ -14,6 +15,9 @@ namespace AppSyncChat.Client.CatchUp;
 /// buffer, fetch the snapshot, apply the events that extend it, re-fetch the snapshot on a gap, a
 /// reconnect, a checksum mismatch or a long silence, and end with the verified final text.
 /// Every viewer — early, late or reconnected — ends with exactly the stored text.
+/// When the message to follow is known and its first event (<c>turn.started</c> of turn 1, seq 0, offset 0)
+/// arrives before the first snapshot, the follower starts from the empty text at once and applies the
+/// snapshot when it comes, as any later one (<see cref="MessageTimeline.CanStartFromEmpty"/>).
 /// </summary>
 public sealed class ConversationFollower
 {
@@ -147,6 +151,9 @@ public sealed class ConversationFollower
 
     private sealed record WakeInput : Input;
 
+    /// <summary>The first snapshot, fetched in the background, is ready (or failed).</summary>
+    private sealed record JoinedInput : Input;
+
     /// <summary>One run of the algorithm: single-threaded over an input queue fed by the subscription pump and one timer.</summary>
     private sealed class Session
     {
@@ -160,6 +167,15 @@ public sealed class ConversationFollower
         private readonly Dictionary<string, List<StreamEvent>> _others = new(StringComparer.Ordinal);
         private MessageTimeline? _current;
         private ITimer? _timer;
+
+        /// <summary>The first snapshot while it is being read in the background; null once handled.</summary>
+        private Task<(Conversation Conversation, Message? Message)>? _joining;
+
+        /// <summary>While joining: the requested message's events, buffered in its timeline until a start is known.</summary>
+        private MessageTimeline? _early;
+
+        /// <summary>While joining: every other input, handled in order once following started.</summary>
+        private readonly List<Input> _deferred = [];
 
         private const int FlatAttempts = 4;
 
@@ -191,7 +207,7 @@ public sealed class ConversationFollower
             try
             {
                 _lastEventAt = Now;
-                await JoinAsync(cancellationToken).ConfigureAwait(false);
+                await JoinAsync(pumpCancellation.Token).ConfigureAwait(false);
                 foreach (var update in Flush())
                 {
                     yield return update;
@@ -223,6 +239,7 @@ public sealed class ConversationFollower
             finally
             {
                 await pumpCancellation.CancelAsync().ConfigureAwait(false);
+                _ = _joining?.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
                 if (_timer is not null)
                 {
                     await _timer.DisposeAsync().ConfigureAwait(false);
@@ -239,8 +256,9 @@ public sealed class ConversationFollower
             }
         }
 
+        /// <summary>Ended; or, following one message, it is final (even if its first snapshot is still being read) or there is none.</summary>
         private bool Done() =>
-            _ended || (!_request.FollowNewMessages && (_current is null || _current.Finished));
+            _ended || (!_request.FollowNewMessages && (_current is null ? _joining is null : _current.Finished));
 
         private ChatUpdate[] Flush()
         {
@@ -277,9 +295,33 @@ public sealed class ConversationFollower
             }
         }
 
+        /// <summary>
+        /// Reads the first snapshot. When it is not there at once and the message is known, it is read in the
+        /// background (<see cref="JoinedInput"/>) while the requested message's events are buffered, so that its
+        /// first event can start the text before the snapshot returns (<see cref="OnInputWhileJoiningAsync"/>).
+        /// </summary>
         private async Task JoinAsync(CancellationToken cancellationToken)
         {
-            var (conversation, message) = await FindAsync(_request.MessageId, cancellationToken).ConfigureAwait(false);
+            var joining = FindAsync(_request.MessageId, cancellationToken);
+            if (joining.IsCompleted || _request.MessageId is null)
+            {
+                OnJoined(await joining.ConfigureAwait(false), null);
+                return;
+            }
+
+            _joining = joining;
+            _early = new MessageTimeline(_request.ConversationId, _request.MessageId);
+            _ = joining.ContinueWith(
+                static (_, state) => ((Session)state!)._inputs.Writer.TryWrite(new JoinedInput()),
+                this,
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+
+        private void OnJoined((Conversation Conversation, Message? Message) found, MessageTimeline? buffered)
+        {
+            var (conversation, message) = found;
             if (message is null)
             {
                 if (_request.MessageId is not null)
@@ -290,7 +332,92 @@ public sealed class ConversationFollower
                 return; // no answer yet: in follow mode, wait for one; otherwise nothing to show
             }
 
-            StartFollowing(conversation, message, ResyncReason.Joined);
+            StartFollowing(conversation, message, ResyncReason.Joined, buffered);
+        }
+
+        /// <summary>The background snapshot arrived: start from it, or (already started from the empty text) apply it as any later snapshot.</summary>
+        private async Task OnBackgroundJoinAsync(CancellationToken cancellationToken)
+        {
+            var found = await _joining!.ConfigureAwait(false); // a failed first read fails the follow, as before
+            _joining = null;
+            if (_current is null)
+            {
+                var early = _early;
+                _early = null;
+                OnJoined(found, early);
+                await ReplayDeferredAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            var current = _current;
+            if (found.Message is null || found.Message.MessageId != current.MessageId)
+            {
+                return; // its events proved the message exists; later re-fetches still report a vanished one
+            }
+
+            if (_request.Prompt is null && PromptOf(found.Conversation, found.Message) is { } prompt)
+            {
+                _out.Add(new PromptFound(current.MessageId, prompt));
+            }
+
+            current.ApplySnapshot(found.Message, ResyncReason.Joined, _out);
+            if (current.Finished)
+            {
+                AfterProgress();
+            }
+
+            TrackHole();
+        }
+
+        /// <summary>
+        /// An input while the first snapshot is read in the background: the requested message's events are buffered
+        /// in its timeline, and its <c>turn.started</c> of turn 1 at offset 0 starts following at once; every other
+        /// input waits until following starts.
+        /// </summary>
+        private async Task OnInputWhileJoiningAsync(Input input, CancellationToken cancellationToken)
+        {
+            if (input is not EventInput { Json: var json } || ParseEvent(json) is not { } e
+                || !string.Equals(e.ConversationId, _request.ConversationId, StringComparison.Ordinal)
+                || !string.Equals(e.MessageId, _early!.MessageId, StringComparison.Ordinal))
+            {
+                if (input is not WakeInput)
+                {
+                    _deferred.Add(input);
+                }
+
+                return;
+            }
+
+            var early = _early;
+            early.Offer(e, _out);
+            if (!early.CanStartFromEmpty)
+            {
+                return;
+            }
+
+            _early = null;
+            _current = early;
+            _out.Add(new FollowingMessage(_request.ConversationId, early.MessageId, 1, MessageStatus.Queued, _request.Prompt));
+            early.StartFromEmpty(_out);
+            AfterProgress();
+            _lastEventAt = Now;
+            await ReplayDeferredAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        private async Task ReplayDeferredAsync(CancellationToken cancellationToken)
+        {
+            var deferred = _deferred.ToList();
+            _deferred.Clear();
+            foreach (var input in deferred)
+            {
+                await HandleCoreAsync(input, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        private static string? PromptOf(Conversation conversation, Message message)
+        {
+            var index = conversation.Messages.ToList().FindIndex(m => m.MessageId == message.MessageId);
+            return index > 0 && conversation.Messages[index - 1].Role == MessageRoles.User ? conversation.Messages[index - 1].Text : null;
         }
 
         /// <summary>The conversation and the message to follow: the given id, else the active one, else the newest assistant message.</summary>
@@ -316,11 +443,11 @@ public sealed class ConversationFollower
             return (conversation, found);
         }
 
-        private void StartFollowing(Conversation conversation, Message message, ResyncReason reason)
+        /// <param name="buffered">The timeline that buffered the message's events while the snapshot was read, if any.</param>
+        private void StartFollowing(Conversation conversation, Message message, ResyncReason reason, MessageTimeline? buffered = null)
         {
-            var index = conversation.Messages.ToList().FindIndex(m => m.MessageId == message.MessageId);
-            var prompt = index > 0 && conversation.Messages[index - 1].Role == MessageRoles.User ? conversation.Messages[index - 1].Text : null;
-            _current = new MessageTimeline(_request.ConversationId, message.MessageId);
+            var prompt = PromptOf(conversation, message) ?? (message.MessageId == _request.MessageId ? _request.Prompt : null);
+            _current = buffered is not null && buffered.MessageId == message.MessageId ? buffered : new MessageTimeline(_request.ConversationId, message.MessageId);
             _out.Add(new FollowingMessage(_request.ConversationId, message.MessageId, message.Turn, message.Status, prompt));
             if (_others.Remove(message.MessageId, out var early))
             {
@@ -342,6 +469,22 @@ public sealed class ConversationFollower
                 _handled++;
             }
 
+            if (input is JoinedInput)
+            {
+                await OnBackgroundJoinAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else if (_joining is not null && _current is null)
+            {
+                await OnInputWhileJoiningAsync(input, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await HandleCoreAsync(input, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        private async Task HandleCoreAsync(Input input, CancellationToken cancellationToken)
+        {
             switch (input)
             {
                 case EventInput { Json: var json }:

@@ -45,6 +45,7 @@ public sealed class MessageTimeline
 
     public string Status { get; private set; } = MessageStatus.Queued;
 
+    /// <summary>The state has a starting point: a snapshot was applied, or <see cref="StartFromEmpty"/> proved the empty start.</summary>
     public bool HasSnapshot { get; private set; }
 
     public bool Finished { get; private set; }
@@ -101,6 +102,35 @@ public sealed class MessageTimeline
         {
             Drain(output);
         }
+    }
+
+    /// <summary>
+    /// True when the buffered events prove that the subscription predates the message, so no snapshot is needed
+    /// to start: the message's <c>turn.started</c> of turn 1 at seq 0 with offset 0 arrived. Nothing of the
+    /// message can precede it (turn 1 is the first attempt, seq 0 its first event, offset 0 an empty text), and
+    /// every later event either arrives or leaves a hole that the usual rules detect.
+    /// </summary>
+    public bool CanStartFromEmpty =>
+        !HasSnapshot && !Finished && _pending.TryGetValue((1, 0), out var first) && first is TurnStarted { Offset: 0 };
+
+    /// <summary>
+    /// Starts from the state a snapshot of the not yet started message would give (empty text, turn 1, seq -1)
+    /// when <see cref="CanStartFromEmpty"/>, and applies the buffered events. A snapshot applied later is an
+    /// ordinary one: ignored when behind, taken when ahead or final. Returns false (and changes nothing) otherwise.
+    /// </summary>
+    public bool StartFromEmpty(List<ChatUpdate> output)
+    {
+        if (!CanStartFromEmpty)
+        {
+            return false;
+        }
+
+        Turn = 1;
+        Seq = -1;
+        Status = MessageStatus.Queued;
+        HasSnapshot = true;
+        Drain(output);
+        return true;
     }
 
     /// <summary>

@@ -26,15 +26,34 @@ public sealed class CatchUpChaosTests
 
     [Theory]
     [MemberData(nameof(Seeds))]
-    public async Task Follow_ChaoticDelivery_EndsWithExactlyTheStoredText(int seed)
+    public Task Follow_ChaoticDelivery_EndsWithExactlyTheStoredText(int seed) => RunAsync(seed, slowFirstSnapshot: false);
+
+    /// <summary>
+    /// The same chaos with the viewer subscribed before the answer starts and its first snapshot read returning only
+    /// after a seeded number of publishes: the text starts from the first event (when it is not lost), and gaps,
+    /// duplicates, reconnects and takeovers meet a follower that has no snapshot yet.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public Task Follow_ChaoticDeliveryWithASlowFirstSnapshot_EndsWithExactlyTheStoredText(int seed) => RunAsync(seed, slowFirstSnapshot: true);
+
+    private static async Task RunAsync(int seed, bool slowFirstSnapshot)
     {
         var random = new Random(seed);
         var answer = BuildAnswer(random);
         var server = new FakeChatServer(answer);
+        var hold = slowFirstSnapshot ? server.HoldNextFetch() : null;
         await using var h = new FollowerHarness(server);
 
         var publishes = answer.Events.Select((e, i) => (e, i)).Chunk(random.Next(1, StreamEventTypes.MaxEventsPerPublish + 1)).ToList();
         var joinAt = random.Next(0, publishes.Count); // publishes before this one happen before the viewer subscribed
+        var releaseAt = -1;
+        if (slowFirstSnapshot)
+        {
+            joinAt = 0;
+            releaseAt = random.Next(0, publishes.Count); // the first read returns after this publish
+        }
+
         var published = -1;
         void Checkpoint()
         {
@@ -87,6 +106,11 @@ public sealed class CatchUpChaosTests
             }
 
             Checkpoint();
+            if (p == releaseAt)
+            {
+                await h.ReleaseAsync(hold!);
+            }
+
             if (random.NextDouble() < 0.3)
             {
                 await h.WaitIdleAsync();

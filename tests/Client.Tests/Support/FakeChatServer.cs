@@ -37,13 +37,52 @@ public sealed class FakeChatServer : IConversationSnapshots
 
     public bool Exists { get; set; } = true;
 
+    private readonly Queue<TaskCompletionSource> _holds = new();
+
     public void AddAnswer(AnswerScript answer) => _answers.Add(answer);
+
+    /// <summary>
+    /// A slow <c>getConversation</c>: the next fetch completes only when the test completes the returned source, and
+    /// then reflects the checkpoint of that moment.
+    /// </summary>
+    public TaskCompletionSource HoldNextFetch()
+    {
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_holds)
+        {
+            _holds.Enqueue(hold);
+        }
+
+        return hold;
+    }
 
     public Task<Conversation?> GetConversationAsync(string conversationId, int? messageLimit, CancellationToken cancellationToken)
     {
         Fetches++;
         FetchLimits.Add(messageLimit);
         OnFetch?.Invoke(Fetches);
+        TaskCompletionSource? hold;
+        lock (_holds)
+        {
+            _holds.TryDequeue(out hold);
+        }
+
+        if (hold is not null)
+        {
+            return HeldAsync(hold.Task, conversationId, messageLimit, cancellationToken);
+        }
+
+        return Read(conversationId, messageLimit);
+    }
+
+    private async Task<Conversation?> HeldAsync(Task hold, string conversationId, int? messageLimit, CancellationToken cancellationToken)
+    {
+        await hold.WaitAsync(cancellationToken);
+        return await Read(conversationId, messageLimit);
+    }
+
+    private Task<Conversation?> Read(string conversationId, int? messageLimit)
+    {
         if (FetchFailures.TryDequeue(out var failure))
         {
             return Task.FromException<Conversation?>(failure);

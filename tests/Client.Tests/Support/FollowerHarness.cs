@@ -180,6 +180,29 @@ public sealed class FollowerHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Completes a held fetch (<see cref="FakeChatServer.HoldNextFetch"/>) once the follower has handled everything
+    /// published, and waits until it has handled the snapshot too.
+    /// </summary>
+    public async Task ReleaseAsync(TaskCompletionSource hold)
+    {
+        await WaitIdleAsync();
+        if (Run.IsCompleted)
+        {
+            hold.TrySetResult();
+            return;
+        }
+
+        int waits;
+        lock (_idleGate)
+        {
+            waits = _waits;
+        }
+
+        hold.TrySetResult();
+        await WaitIdleAsync(waits);
+    }
+
     /// <summary>Lets the clock run to the follower's next deadline (after it has settled).</summary>
     public async Task RunClockToNextDeadlineAsync()
     {

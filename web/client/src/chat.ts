@@ -109,7 +109,7 @@ export class ChatClient {
       const result = await this.api.sendMessage({ text, clientRequestId: options.clientRequestId ?? newClientRequestId(), settings: options.settings ?? null });
       const relay = new Relay();
       const subscription = await this.subscribe(result.conversationId, relay);
-      return this.startFollower({ conversationId: result.conversationId, messageId: result.assistantMessageId }, relay, subscription, result, options.onUpdate);
+      return this.startFollower({ conversationId: result.conversationId, messageId: result.assistantMessageId, prompt: text }, relay, subscription, result, options.onUpdate);
     }
     const relay = new Relay();
     const subscription = await this.subscribe(conversationId, relay);
@@ -120,7 +120,8 @@ export class ChatClient {
       subscription.close();
       throw error;
     }
-    return this.startFollower({ conversationId, messageId: result.assistantMessageId }, relay, subscription, result, options.onUpdate);
+    // The text just sent is the prompt: the answer may show before the snapshot (which is where it comes from otherwise).
+    return this.startFollower({ conversationId, messageId: result.assistantMessageId, prompt: text }, relay, subscription, result, options.onUpdate);
   }
 
   /** Answers the last user message again (a new assistant message) and follows it. */

@@ -2,6 +2,9 @@
 // Client/Library/CatchUp/ConversationFollower.cs. Subscribe first and buffer, fetch the snapshot, apply
 // the events that extend it, re-fetch on a gap, a reconnect, a checksum mismatch or a long silence, and
 // end with the verified final text. Single-threaded: inputs are handled one at a time, in order.
+// When the message is known, the first snapshot is read in the background: if the message's turn.started
+// of turn 1 at seq 0, offset 0 arrives first, the text starts from empty at once and the snapshot is applied
+// when it comes, as any later one (MessageTimeline.canStartFromEmpty).
 import { parseStreamEvent, type StreamEvent } from './events.js';
 import { MessageTimeline, type ChatUpdate, type ResyncReason } from './timeline.js';
 import type { Conversation, Message } from './types.js';
@@ -75,6 +78,16 @@ export interface FollowRequest {
   messageId?: string;
   /** Keep following: the next answer in the conversation (sent from anywhere) is followed too. */
   followNewMessages?: boolean;
+  /**
+   * The user message `messageId` answers, when the caller knows it (it just sent it). The answer can show before the
+   * snapshot is read; the prompt then comes from here (else from that snapshot, later: a `promptFound` update).
+   */
+  prompt?: string;
+}
+
+interface Found {
+  conversation: Conversation;
+  message: Message | undefined;
 }
 
 type Input =
@@ -82,7 +95,9 @@ type Input =
   | { type: 'reconnected' }
   | { type: 'eventsLost' }
   | { type: 'failed'; error: unknown }
-  | { type: 'wake' };
+  | { type: 'wake' }
+  /** The first snapshot, read in the background, arrived (or failed). */
+  | { type: 'joined'; found: Found | null; error: unknown };
 
 const FLAT_ATTEMPTS = 4;
 
@@ -118,6 +133,12 @@ export class ConversationFollower {
   private running = false;
   private joined = false;
   private ended = false;
+  /** The first snapshot is being read in the background. */
+  private joining = false;
+  /** While joining: the requested message's events, buffered in its timeline until a start is known. */
+  private early: MessageTimeline | null = null;
+  /** While joining: every other input, handled in order once following started. */
+  private deferred: Input[] = [];
   private settle!: { resolve: () => void; reject: (e: unknown) => void };
   /** Settles when following ends. */
   readonly done: Promise<void>;
@@ -153,6 +174,20 @@ export class ConversationFollower {
   start(): Promise<void> {
     if (this.running || this.joined) return this.done;
     this.lastEventAt = this.clock.now();
+    const messageId = this.request.messageId;
+    if (messageId) {
+      // The message is known: read its snapshot in the background and handle inputs meanwhile.
+      this.joining = true;
+      this.early = new MessageTimeline(this.request.conversationId, messageId);
+      this.find(messageId).then(
+        (found) => this.push({ type: 'joined', found, error: null }),
+        (error: unknown) => this.push({ type: 'joined', found: null, error }),
+      );
+      this.joined = true;
+      this.running = true;
+      void this.run(async () => undefined);
+      return this.done;
+    }
     this.running = true;
     void this.run(async () => {
       await this.join();
@@ -212,7 +247,8 @@ export class ConversationFollower {
   }
 
   private isDone(): boolean {
-    return this.ended || (!this.request.followNewMessages && (this.current === null || this.current.finished));
+    // Following one message: done when it is final (even if its first snapshot is still being read), or there is none.
+    return this.ended || (!this.request.followNewMessages && (this.current === null ? !this.joining : this.current.finished));
   }
 
   private flush(): void {
@@ -222,12 +258,65 @@ export class ConversationFollower {
   }
 
   private async join(): Promise<void> {
-    const { conversation, message } = await this.find(this.request.messageId ?? null);
+    this.onJoined(await this.find(this.request.messageId ?? null), null);
+  }
+
+  private onJoined({ conversation, message }: Found, buffered: MessageTimeline | null): void {
     if (!message) {
       if (this.request.messageId) throw new FollowerError(`Message ${this.request.messageId} was not found in conversation ${this.request.conversationId}.`, 'MessageNotFound');
       return; // no answer yet: in follow mode, wait for one
     }
-    this.startFollowing(conversation, message, 'Joined');
+    this.startFollowing(conversation, message, 'Joined', buffered);
+  }
+
+  /** The background snapshot arrived: start from it, or (already started from the empty text) apply it as any later snapshot. */
+  private async onBackgroundJoin(input: { found: Found | null; error: unknown }): Promise<void> {
+    this.joining = false;
+    if (!input.found) throw input.error; // a failed first read fails the follow, as before
+    if (!this.current) {
+      const early = this.early;
+      this.early = null;
+      this.onJoined(input.found, early);
+      await this.replayDeferred();
+      return;
+    }
+    const current = this.current;
+    const { conversation, message } = input.found;
+    if (!message || message.messageId !== current.messageId) return; // its events proved it exists; later re-fetches still report a vanished one
+    const prompt = (this.request.prompt ?? null) === null ? promptOf(conversation, message) : null;
+    if (prompt !== null) this.out.push({ kind: 'promptFound', messageId: current.messageId, prompt });
+    current.applySnapshot(message, 'Joined', this.out);
+    if (current.finished) this.afterProgress();
+    this.trackHole();
+  }
+
+  /**
+   * An input while the first snapshot is read in the background: the requested message's events are buffered in
+   * its timeline, and its turn.started of turn 1 at offset 0 starts following at once; every other input waits
+   * until following starts.
+   */
+  private async onInputWhileJoining(input: Input): Promise<void> {
+    const early = this.early!;
+    const e = input.type === 'event' ? parseStreamEvent(input.data) : null;
+    if (!e || e.conversationId !== this.request.conversationId || e.messageId !== early.messageId) {
+      if (input.type !== 'wake') this.deferred.push(input);
+      return;
+    }
+    early.offer(e, this.out);
+    if (!early.canStartFromEmpty) return;
+    this.early = null;
+    this.current = early;
+    this.out.push({ kind: 'following', conversationId: this.request.conversationId, messageId: early.messageId, turn: 1, status: 'QUEUED', prompt: this.request.prompt ?? null });
+    early.startFromEmpty(this.out);
+    this.afterProgress();
+    this.lastEventAt = this.clock.now();
+    await this.replayDeferred();
+  }
+
+  private async replayDeferred(): Promise<void> {
+    const deferred = this.deferred;
+    this.deferred = [];
+    for (const input of deferred) await this.handleCore(input);
   }
 
   private async fetch(limit: number | null): Promise<Conversation> {
@@ -237,7 +326,7 @@ export class ConversationFollower {
     return conversation;
   }
 
-  private async find(messageId: string | null): Promise<{ conversation: Conversation; message: Message | undefined }> {
+  private async find(messageId: string | null): Promise<Found> {
     let conversation = await this.fetch(this.options.snapshotMessageLimit);
     const wanted = messageId ?? conversation.activeMessageId ?? null;
     if (wanted === null) {
@@ -252,11 +341,10 @@ export class ConversationFollower {
     return { conversation, message: found };
   }
 
-  private startFollowing(conversation: Conversation, message: Message, reason: ResyncReason): void {
-    const index = conversation.messages.findIndex((m) => m.messageId === message.messageId);
-    const previous = index > 0 ? conversation.messages[index - 1] : undefined;
-    const prompt = previous && previous.role === 'USER' ? previous.text : null;
-    const timeline = new MessageTimeline(this.request.conversationId, message.messageId);
+  /** `buffered`: the timeline that buffered the message's events while the snapshot was read, if any. */
+  private startFollowing(conversation: Conversation, message: Message, reason: ResyncReason, buffered: MessageTimeline | null = null): void {
+    const prompt = promptOf(conversation, message) ?? (message.messageId === this.request.messageId ? (this.request.prompt ?? null) : null);
+    const timeline = buffered?.messageId === message.messageId ? buffered : new MessageTimeline(this.request.conversationId, message.messageId);
     this.current = timeline;
     this.out.push({ kind: 'following', conversationId: this.request.conversationId, messageId: message.messageId, turn: message.turn, status: message.status, prompt });
     const early = this.others.get(message.messageId);
@@ -270,6 +358,12 @@ export class ConversationFollower {
   }
 
   private async handle(input: Input): Promise<void> {
+    if (input.type === 'joined') await this.onBackgroundJoin(input);
+    else if (this.joining && !this.current) await this.onInputWhileJoining(input);
+    else await this.handleCore(input);
+  }
+
+  private async handleCore(input: Input): Promise<void> {
     switch (input.type) {
       case 'event':
         await this.onEvent(input.data);
@@ -338,7 +432,7 @@ export class ConversationFollower {
     this.attempts++;
     this.nextFetchAllowedAt = now + this.backoff(this.attempts);
     this.lastEventAt = now;
-    let found: { conversation: Conversation; message: Message | undefined };
+    let found: Found;
     try {
       found = await this.find(current.messageId);
     } catch (error) {
@@ -400,6 +494,13 @@ export class ConversationFollower {
       this.push({ type: 'wake' });
     }, delay);
   }
+}
+
+/** The user message just before `message` in the snapshot, if any. */
+function promptOf(conversation: Conversation, message: Message): string | null {
+  const index = conversation.messages.findIndex((m) => m.messageId === message.messageId);
+  const previous = index > 0 ? conversation.messages[index - 1] : undefined;
+  return previous && previous.role === 'USER' ? previous.text : null;
 }
 
 /**

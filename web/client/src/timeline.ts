@@ -13,6 +13,8 @@ export type ResyncReason = 'Joined' | 'Gap' | 'Reconnected' | 'ChecksumMismatch'
  */
 export type ChatUpdate =
   | { kind: 'following'; conversationId: string; messageId: string; turn: number; status: string; prompt: string | null }
+  /** The prompt `following` could not carry: the answer started before the snapshot (and the caller did not pass it). */
+  | { kind: 'promptFound'; messageId: string; prompt: string }
   | { kind: 'textAppended'; messageId: string; text: string; offset: number }
   | { kind: 'textReset'; messageId: string; text: string; reason: ResyncReason }
   | { kind: 'answerStarted'; messageId: string; turn: number; modelId?: string; requestedAtMs?: number }
@@ -47,6 +49,7 @@ export class MessageTimeline {
   /** Seq of the last applied event of `turn`; -1 when none. */
   seq = -1;
   status = 'QUEUED';
+  /** The state has a starting point: a snapshot was applied, or startFromEmpty proved the empty start. */
   hasSnapshot = false;
   finished = false;
   /** Set when the text is known to disagree with the server: the next snapshot is taken even if not newer. */
@@ -103,6 +106,32 @@ export class MessageTimeline {
     }
     this.pending.set(k, e);
     if (this.hasSnapshot) this.drain(output);
+  }
+
+  /**
+   * True when the buffered events prove that the subscription predates the message, so no snapshot is needed to
+   * start: its turn.started of turn 1 at seq 0 with offset 0 arrived. Nothing of the message can precede it, and
+   * every later event either arrives or leaves a hole that the usual rules detect.
+   */
+  get canStartFromEmpty(): boolean {
+    if (this.hasSnapshot || this.finished) return false;
+    const first = this.pending.get(keyString(1, 0));
+    return first !== undefined && !('unknown' in first) && first.type === 'turn.started' && first.offset === 0;
+  }
+
+  /**
+   * Starts from the state a snapshot of the not yet started message would give (empty text, turn 1, seq -1) when
+   * canStartFromEmpty, and applies the buffered events. A later snapshot is an ordinary one (ignored when behind,
+   * taken when ahead or final). Returns false (and changes nothing) otherwise.
+   */
+  startFromEmpty(output: ChatUpdate[]): boolean {
+    if (!this.canStartFromEmpty) return false;
+    this.turn = 1;
+    this.seq = -1;
+    this.status = 'QUEUED';
+    this.hasSnapshot = true;
+    this.drain(output);
+    return true;
   }
 
   /**

@@ -52,6 +52,8 @@ export function reduceAnswer(state: AnswerView, u: ChatUpdate): AnswerView {
   switch (u.kind) {
     case 'following':
       return { ...emptyAnswerView, conversationId: u.conversationId, messageId: u.messageId, prompt: u.prompt, status: u.status, turn: u.turn };
+    case 'promptFound':
+      return { ...state, prompt: u.prompt };
     case 'textAppended':
       return { ...state, text: state.text + u.text, status: state.final ? state.status : 'STREAMING', runningTool: null };
     case 'textReset':

@@ -18,15 +18,18 @@ interface Record_ {
   ops: string;
   updates: string;
 }
-const fixture = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'catchup-dotnet.json'), 'utf8')) as { seeds: Record_[] };
+const fixture = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'catchup-dotnet.json'), 'utf8')) as { seeds: Record_[]; slowFirstSnapshotSeeds: Record_[] };
 
-describe('catch-up chaos, the same seeds as .NET', () => {
+describe.each([
+  ['the snapshot first', false, fixture.seeds],
+  ['a slow first snapshot (the text starts from the first event)', true, fixture.slowFirstSnapshotSeeds],
+] as const)('catch-up chaos, the same seeds as .NET, %s', (_name, slowFirstSnapshot, records) => {
   it('the fixture covers the 120 seeds of the .NET chaos test', () => {
-    expect(fixture.seeds.map((s) => s.seed)).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+    expect(records.map((s) => s.seed)).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
   });
 
-  it.each(fixture.seeds.map((s) => [s.seed, s] as const))('seed %i ends with exactly the stored text, as .NET does, step by step', (seed, expected) => {
-    const r = runChaos(seed);
+  it.each(records.map((s) => [s.seed, s] as const))('seed %i ends with exactly the stored text, as .NET does, step by step', (seed, expected) => {
+    const r = runChaos(seed, slowFirstSnapshot);
     // Same generator: the same events.
     expect(r.events.length).toBe(expected.eventCount);
     expect(sha256Hex(utf8(r.events.map(canonicalEvent).join('\n')))).toBe(expected.eventsSha256);

@@ -44,9 +44,25 @@ class ManualClock implements Clock {
 
 class Server {
   fetches = 0;
+  private holds: Array<Promise<void>> = [];
   constructor(public answer: AnswerScript) {}
+  /** A slow getConversation: the next fetch returns (the checkpoint of that moment) only when `release` is called. */
+  holdNextFetch(): { release: () => void; released: () => boolean } {
+    let release!: () => void;
+    let done = false;
+    this.holds.push(new Promise<void>((r) => (release = r)));
+    return {
+      release: () => {
+        done = true;
+        release();
+      },
+      released: () => done,
+    };
+  }
   getConversation = async (conversationId: string): Promise<Conversation | null> => {
     this.fetches++;
+    const hold = this.holds.shift();
+    if (hold) await hold;
     if (conversationId !== CONVERSATION_ID) return null;
     const t = '2026-01-01T00:00:00Z';
     const snapshot = this.answer.snapshot();
@@ -68,14 +84,14 @@ const settle = async () => {
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
 };
 
-function harness(answer: AnswerScript, messageId?: string) {
+function harness(answer: AnswerScript, messageId?: string, prompt?: string) {
   const server = new Server(answer);
   const clock = new ManualClock();
   const seen: ChatUpdate[] = [];
   let view = emptyAnswerView;
   let shown = '';
   const follower = new ConversationFollower(
-    { conversationId: CONVERSATION_ID, ...(messageId ? { messageId } : {}) },
+    { conversationId: CONVERSATION_ID, ...(messageId ? { messageId } : {}), ...(prompt !== undefined ? { prompt } : {}) },
     server,
     (u) => {
       seen.push(u);
@@ -93,11 +109,24 @@ function harness(answer: AnswerScript, messageId?: string) {
 
 describe('ConversationFollower: the seeded chaos of the .NET tests, through the real driver', () => {
   const seeds = Array.from({ length: 120 }, (_, i) => i + 1);
-  it.each(seeds)('seed %i ends with exactly the stored text', async (seed) => {
+  it.each(seeds)('seed %i ends with exactly the stored text', (seed) => runChaosThroughDriver(seed, false));
+  // The viewer subscribed before the answer starts and its first snapshot returns only after a seeded publish
+  // (as CatchUpChaosTests.Follow_ChaoticDeliveryWithASlowFirstSnapshot_EndsWithExactlyTheStoredText).
+  it.each(seeds)('seed %i with a slow first snapshot ends with exactly the stored text', (seed) => runChaosThroughDriver(seed, true));
+
+  async function runChaosThroughDriver(seed: number, slowFirstSnapshot: boolean) {
     const random = new DotnetRandom(seed);
     const answer = buildAnswer(random);
     const h = harness(answer, answer.messageId);
-    const { publishes, joinAt, checkpointThrough } = planPublishes(answer, random);
+    const hold = slowFirstSnapshot ? h.server.holdNextFetch() : null;
+    const plan = planPublishes(answer, random);
+    const { publishes, checkpointThrough } = plan;
+    let joinAt = plan.joinAt;
+    let releaseAt = -1;
+    if (slowFirstSnapshot) {
+      joinAt = 0;
+      releaseAt = random.next(0, publishes.length);
+    }
     let published = -1;
     const checkpoint = () => checkpointThrough(published);
     for (let p = 0; p < joinAt; p++) {
@@ -126,6 +155,11 @@ describe('ConversationFollower: the seeded chaos of the .NET tests, through the 
         loseNext = true;
       }
       checkpoint();
+      if (p === releaseAt) {
+        await settle();
+        hold!.release();
+        await settle();
+      }
       if (random.nextDouble() < 0.3) await settle();
     }
     answer.checkpointAll();
@@ -139,7 +173,7 @@ describe('ConversationFollower: the seeded chaos of the .NET tests, through the 
     expect(finished).toMatchObject({ status: 'COMPLETED', text: answer.finalText });
     expect(h.shown()).toBe(answer.finalText);
     expect(h.view()).toMatchObject({ text: answer.finalText, status: 'COMPLETED', final: true, usage: { totalTokens: 46 } });
-  });
+  }
 });
 
 function streamed(pieces: string[], terminal: 'turn.completed' | 'turn.failed' | 'turn.cancelled' = 'turn.completed', toolBefore?: number) {
@@ -312,5 +346,141 @@ describe('ConversationFollower rules', () => {
     const h = harness(streamed(['x']));
     const follower = new ConversationFollower({ conversationId: 'nope' }, h.server, () => undefined, {}, h.clock);
     await expect(follower.start()).rejects.toMatchObject({ code: 'ConversationNotFound' });
+  });
+});
+
+describe('ConversationFollower: the first text before the first snapshot', () => {
+  it('a slow snapshot: the first text shows before it returns; it then brings the prompt and is ignored (behind)', async () => {
+    const a = streamed(['Streams ', 'are ', 'data.']);
+    const h = harness(a, a.messageId);
+    const hold = h.server.holdNextFetch();
+    void h.follower.start();
+    h.follower.handlers.event(a.events[0]);
+    h.follower.handlers.event(a.events[1]);
+    await settle();
+    expect(hold.released()).toBe(false);
+    expect(h.shown()).toBe('Streams ');
+    expect(h.seen[0]).toMatchObject({ kind: 'following', turn: 1, status: 'QUEUED', prompt: null });
+    expect(h.view()).toMatchObject({ status: 'STREAMING', prompt: null });
+    hold.release();
+    await settle();
+    expect(h.seen.filter((u) => u.kind === 'promptFound')).toEqual([{ kind: 'promptFound', messageId: a.messageId, prompt: PROMPT }]);
+    expect(h.view().prompt).toBe(PROMPT);
+    a.events.slice(2).forEach((e) => h.follower.handlers.event(e));
+    await h.follower.done;
+    expect(h.shown()).toBe(a.finalText);
+    expect(h.seen.some((u) => u.kind === 'textReset' || u.kind === 'resynced')).toBe(false);
+    expect(h.server.fetches).toBe(1);
+  });
+
+  it('the whole answer from the events ends following without waiting for the snapshot', async () => {
+    const a = streamed(['x', 'y']);
+    const h = harness(a, a.messageId, 'what I sent');
+    const hold = h.server.holdNextFetch();
+    void h.follower.start();
+    a.events.forEach((e) => h.follower.handlers.event(e));
+    await h.follower.done;
+    expect(hold.released()).toBe(false);
+    expect(h.view()).toMatchObject({ prompt: 'what I sent', text: 'xy', status: 'COMPLETED', final: true });
+  });
+
+  it('a prompt the caller knows is in following and not repeated', async () => {
+    const a = streamed(['x', 'y']);
+    const h = harness(a, a.messageId, 'what I sent');
+    const hold = h.server.holdNextFetch();
+    void h.follower.start();
+    h.follower.handlers.event(a.events[0]);
+    await settle();
+    hold.release();
+    a.events.slice(1).forEach((e) => h.follower.handlers.event(e));
+    await h.follower.done;
+    expect(h.seen[0]).toMatchObject({ kind: 'following', prompt: 'what I sent' });
+    expect(h.seen.some((u) => u.kind === 'promptFound')).toBe(false);
+    expect(h.view()).toMatchObject({ prompt: 'what I sent', text: 'xy', status: 'COMPLETED' });
+  });
+
+  it('turn.started live, then a gap: re-fetches after the grace period while the first read is still held', async () => {
+    const a = streamed(['a', 'b', 'c', 'd']);
+    const h = harness(a, a.messageId);
+    const hold = h.server.holdNextFetch();
+    void h.follower.start();
+    h.follower.handlers.event(a.events[0]);
+    h.follower.handlers.event(a.events[2]); // seq 1 lost
+    h.follower.handlers.event(a.events[3]);
+    await settle();
+    expect(h.seen.map((u) => u.kind)).toEqual(['following', 'answerStarted']);
+    a.checkpointIndex = 3;
+    const t0 = h.clock.t;
+    expect(h.clock.advanceToNext()).toBe(true);
+    await settle();
+    expect(h.clock.t - t0).toBe(300);
+    expect(h.shown()).toBe('abc');
+    expect(hold.released()).toBe(false);
+    hold.release();
+    await settle();
+    a.events.slice(4).forEach((e) => h.follower.handlers.event(e));
+    await h.follower.done;
+    expect(h.shown()).toBe('abcd');
+    expect(h.server.fetches).toBe(2);
+  });
+
+  it('a reconnect while started before the snapshot re-fetches at once', async () => {
+    const a = streamed(['a', 'b', 'c', 'd']);
+    const h = harness(a, a.messageId);
+    const hold = h.server.holdNextFetch();
+    void h.follower.start();
+    h.follower.handlers.event(a.events[0]);
+    h.follower.handlers.event(a.events[1]);
+    a.checkpointIndex = 3; // seqs 2 and 3 published while the connection was down
+    h.follower.handlers.reconnected();
+    await settle();
+    expect(h.seen.some((u) => u.kind === 'connectionRestored')).toBe(true);
+    expect(h.shown()).toBe('abc');
+    hold.release();
+    a.events.slice(4).forEach((e) => h.follower.handlers.event(e));
+    await h.follower.done;
+    expect(h.shown()).toBe('abcd');
+  });
+
+  it('only a takeover seen live (turn 2 at offset 0): waits for the snapshot', async () => {
+    const a = new AnswerScript();
+    a.startTurn(1, 0);
+    a.delta('lost attempt');
+    a.checkpointIndex = 1;
+    a.startTurn(2, 0);
+    a.delta('Second ');
+    a.delta('try.');
+    a.end('turn.completed');
+    const h = harness(a, a.messageId);
+    const hold = h.server.holdNextFetch();
+    void h.follower.start();
+    h.follower.handlers.event(a.events[2]);
+    h.follower.handlers.event(a.events[3]);
+    await settle();
+    expect(h.seen).toEqual([]);
+    hold.release();
+    await settle();
+    a.events.slice(4).forEach((e) => h.follower.handlers.event(e));
+    await h.follower.done;
+    expect(h.seen[0]).toMatchObject({ kind: 'following' });
+    expect(h.seen.some((u) => u.kind === 'textAppended' && u.text === 'lost attempt')).toBe(true);
+    expect(h.seen.some((u) => u.kind === 'turnRestarted' && u.turn === 2)).toBe(true);
+    expect(h.shown()).toBe('Second try.');
+  });
+
+  it('a snapshot ahead of the live events is taken', async () => {
+    const a = streamed(['a', 'b', 'c']);
+    const h = harness(a, a.messageId);
+    const hold = h.server.holdNextFetch();
+    void h.follower.start();
+    h.follower.handlers.event(a.events[0]);
+    h.follower.handlers.event(a.events[1]);
+    await settle();
+    expect(h.shown()).toBe('a');
+    a.checkpointAll();
+    hold.release();
+    await h.follower.done;
+    expect(h.shown()).toBe('abc');
+    expect(h.seen.filter((u) => u.kind === 'resynced')).toMatchObject([{ reason: 'Joined', status: 'COMPLETED' }]);
   });
 });

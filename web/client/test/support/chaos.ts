@@ -101,9 +101,11 @@ export function planPublishes(answer: AnswerScript, random: DotnetRandom) {
  * order, losses, duplicates, replays, reconnects that lose a publish, a lagging checkpoint, takeovers), with
  * a deterministic driver: a snapshot whenever the timeline asks for one or the hole is definite; at the idle
  * points (where the .NET test lets the clock run) a snapshot if a hole is open; after a reconnect; and at the
- * end until the message is final.
+ * end until the message is final. With `slowFirstSnapshot` the viewer subscribes before the first publish and its
+ * first snapshot is applied only after a seeded publish (op `e`: started from the empty text on the first event
+ * instead); a reconnect before the start is handled after that snapshot, as the follower does.
  */
-export function runChaos(seed: number): ChaosResult {
+export function runChaos(seed: number, slowFirstSnapshot = false): ChaosResult {
   const random = new DotnetRandom(seed);
   const answer = buildAnswer(random);
   const ops: string[] = [];
@@ -118,12 +120,24 @@ export function runChaos(seed: number): ChaosResult {
   const deliver = (e: StreamEvent) => {
     ops.push(`o${index.get(e)}`);
     timeline.offer(e, updates);
+    if (!timeline.hasSnapshot) {
+      if (!timeline.startFromEmpty(updates)) return; // buffered until the first snapshot
+      ops.push('e');
+    }
     if (timeline.finished) return;
     if (timeline.needsSnapshot) snapshot(timeline.needsSnapshot);
     else if (timeline.holeIsDefinite()) snapshot('Gap');
   };
 
-  const { publishes, joinAt, checkpointThrough } = planPublishes(answer, random);
+  const plan = planPublishes(answer, random);
+  const { publishes, checkpointThrough } = plan;
+  let joinAt = plan.joinAt;
+  let releaseAt = -1;
+  let reconnectedBeforeStart = false;
+  if (slowFirstSnapshot) {
+    joinAt = 0;
+    releaseAt = random.next(0, publishes.length);
+  }
   let published = -1;
   const checkpoint = () => checkpointThrough(published);
   for (let p = 0; p < joinAt; p++) {
@@ -131,7 +145,7 @@ export function runChaos(seed: number): ChaosResult {
     checkpoint();
   }
 
-  snapshot('Joined');
+  if (!slowFirstSnapshot) snapshot('Joined');
   let loseNextPublish = false;
   for (let p = joinAt; p < publishes.length; p++) {
     published = publishes[p][publishes[p].length - 1].i;
@@ -151,10 +165,15 @@ export function runChaos(seed: number): ChaosResult {
     if (random.nextDouble() < 0.1 && p > 0) deliver(publishes[random.next(0, p)][0].e); // an old event replayed
     if (random.nextDouble() < 0.05) {
       ops.push('R');
-      if (!timeline.finished) snapshot('Reconnected');
+      if (!timeline.hasSnapshot) reconnectedBeforeStart = true;
+      else if (!timeline.finished) snapshot('Reconnected');
       loseNextPublish = true;
     }
     checkpoint();
+    if (p === releaseAt && !timeline.finished) {
+      snapshot('Joined');
+      if (reconnectedBeforeStart && !timeline.finished) snapshot('Reconnected');
+    }
     if (random.nextDouble() < 0.3) {
       ops.push('I');
       if (timeline.hole) snapshot('Gap');
