@@ -247,7 +247,15 @@ public sealed partial class DynamoConversationStore
         // failed, or its answer was lost) finds the final state marked with its own lease and carries on here.
         // Second write: the conversation is free for the next turn. A crash here leaves the pointer on a
         // final message, which the next claim or sendMessage repairs (see README, "Repairs").
-        await ClearActiveMessageAsync(conversationId, messageId, cancellationToken, Preview(outcome.Text)).ConfigureAwait(false);
+        try
+        {
+            await ClearActiveMessageAsync(conversationId, messageId, cancellationToken, Preview(outcome.Text)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw new ConversationNotReleasedException(conversationId, ex);
+        }
+
         return true;
 
         void AddOrRemove(AttributeValue? value, string name, string placeholder)
@@ -335,3 +343,11 @@ public sealed partial class DynamoConversationStore
         return collapsed[..cut] + "…";
     }
 }
+
+/// <summary>
+/// <see cref="ITurnStore.FinishAsync"/> stored the message's final state, but freeing the conversation for its next
+/// turn failed. The end is stored (and may be announced); the pointer left on a final message is repaired by the
+/// next claim or sendMessage.
+/// </summary>
+public sealed class ConversationNotReleasedException(string conversationId, Exception innerException)
+    : Exception($"The final state of a message of conversation {conversationId} is stored, but the conversation could not be released.", innerException);

@@ -28,8 +28,8 @@ internal sealed partial class TurnFinish(ITurnStore store, TimeProvider time, IL
         // Text events keep flowing while the final state is stored.
         var (text, terminal) = events.Seal((t, seq, finalText) => Terminal(t, seq, finalText, ending));
         var outcome = Outcome(terminal, text, ending);
-        var result = await StoreAsync(turn, outcome, hostToken).ConfigureAwait(false);
-        if (result.Kind == TurnResultKind.Finished)
+        var (result, stored) = await StoreAsync(turn, outcome, hostToken).ConfigureAwait(false);
+        if (stored)
         {
             await events.PublishTerminalAsync(terminal).ConfigureAwait(false);
         }
@@ -99,7 +99,8 @@ internal sealed partial class TurnFinish(ITurnStore store, TimeProvider time, IL
         return new TurnOutcome(status, text, terminal.Seq, terminal.Turn, completed?.StopReason, completed?.Usage, error, TextChecksum.Of(text));
     }
 
-    private async Task<TurnResult> StoreAsync(ClaimedTurn turn, TurnOutcome outcome, CancellationToken hostToken)
+    /// <summary>Stores the final state; <c>Stored</c> says whether it is stored (and may be announced), whatever the result.</summary>
+    private async Task<(TurnResult Result, bool Stored)> StoreAsync(ClaimedTurn turn, TurnOutcome outcome, CancellationToken hostToken)
     {
         var id = turn.Id;
         for (var attempt = 1; ; attempt++)
@@ -110,22 +111,30 @@ internal sealed partial class TurnFinish(ITurnStore store, TimeProvider time, IL
                 if (!stored)
                 {
                     LogLeaseLost(logger, id.Turn);
-                    return new TurnResult(TurnResultKind.LeaseLost, outcome.Status);
+                    return (new TurnResult(TurnResultKind.LeaseLost, outcome.Status), false);
                 }
 
-                return new TurnResult(TurnResultKind.Finished, outcome.Status);
+                return (new TurnResult(TurnResultKind.Finished, outcome.Status), true);
             }
             catch (Exception ex) when (ex is not OperationCanceledException && attempt < 3)
             {
                 LogStoreRetry(logger, ex, attempt);
                 await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), time, hostToken).ConfigureAwait(false);
             }
+            catch (ConversationNotReleasedException ex)
+            {
+                // The end is stored; only freeing the conversation failed. Viewers get the terminal event (they
+                // would otherwise learn the end only from their idle re-check), and the record comes back so its
+                // claim repairs the conversation.
+                LogReleaseFailed(logger, ex);
+                return (new TurnResult(TurnResultKind.Retry, outcome.Status, "The conversation could not be released."), true);
+            }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // The events went out but the state did not: the record comes back after the visibility
                 // timeout, finds the lease expired and takes the turn over.
                 LogFinishFailed(logger, ex);
-                return new TurnResult(TurnResultKind.Retry, outcome.Status, "The final state could not be stored.");
+                return (new TurnResult(TurnResultKind.Retry, outcome.Status, "The final state could not be stored."), false);
             }
         }
     }
@@ -138,4 +147,7 @@ internal sealed partial class TurnFinish(ITurnStore store, TimeProvider time, IL
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Storing the final state failed; the record will be retried and the turn taken over")]
     private static partial void LogFinishFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The final state is stored but the conversation could not be released; announcing the end, the record will be retried to repair it")]
+    private static partial void LogReleaseFailed(ILogger logger, Exception exception);
 }

@@ -404,6 +404,21 @@ public sealed class TurnProcessorTests
     }
 
     [Fact]
+    public async Task FinalWrite_StoredButConversationNotReleased_AnnouncesTheEnd_AndRetriesTheRecord()
+    {
+        // The fault campaign's finding: the message was final but viewers got no terminal event and learnt the
+        // end only from their 15 s idle re-check. The redelivered record repairs the conversation.
+        var h = new TurnHarness(new FakeChatClient([Text("done")]));
+        h.Store.FinishThrows = () => new ConversationNotReleasedException("conv-1", new IOException("DynamoDB unavailable"));
+
+        var result = await h.RunWithClockAsync(step: TimeSpan.FromMilliseconds(50));
+
+        Assert.True(result.RetryRecord);
+        var completed = Assert.IsType<TurnCompleted>(h.Events[^1]);
+        Assert.Equal("done".Length, completed.Length);
+    }
+
+    [Fact]
     public async Task TerminalEvent_IsPublishedOnlyAfterTheFinalStateIsStored()
     {
         var h = new TurnHarness(new FakeChatClient([Text("Stored first.")]));
