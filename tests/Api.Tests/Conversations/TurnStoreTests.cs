@@ -131,9 +131,11 @@ public sealed class TurnStoreTests(DynaliteFixture dynalite) : StoreTestBase(dyn
         var store = new DynamoConversationStore(flaky, new ConversationStoreOptions(TableName), Clock);
         var outcome = Outcome(MessageStatus.Completed, "General Kenobi.");
 
-        // The message write lands, the conversation write fails: the caller sees an exception and retries.
+        // The message write lands, the conversation write fails: the caller learns that only the release failed
+        // (the end is stored and may be announced) and retries.
         flaky.FailNextConversationWrite = true;
-        await Assert.ThrowsAsync<ProvisionedThroughputExceededException>(() => store.FinishAsync(c, a, outcome, lease, None));
+        var notReleased = await Assert.ThrowsAsync<ConversationNotReleasedException>(() => store.FinishAsync(c, a, outcome, lease, None));
+        Assert.IsType<ProvisionedThroughputExceededException>(notReleased.InnerException);
         Assert.Equal(MessageStatus.Completed, (await Store.GetMessageAsync(c, a, None))!.Status);
         Assert.Equal(a, (await Store.GetConversationAsync(c, None))!.ActiveMessageId);
 

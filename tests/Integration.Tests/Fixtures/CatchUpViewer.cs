@@ -156,8 +156,10 @@ internal sealed class CatchUpViewer : IAsyncDisposable
         {
             switch (update)
             {
-                case FollowingMessage:
-                    _joinLength = _snapshots.Served[0].Text.Length;
+                case FollowingMessage following:
+                    // A message followed from its first event (turn 1, nothing stored yet) joins at length 0, before
+                    // any snapshot was read; otherwise the join snapshot was the first one served.
+                    _joinLength = following.Status == MessageStatus.Queued || _snapshots.Served.Count == 0 ? 0 : _snapshots.Served[0].Text.Length;
                     break;
                 case TextAppended appended:
                     _text.Append(appended.Text);
