@@ -10,6 +10,7 @@ namespace AppSyncChat.Integration.Tests.Bench;
 /// viewer with exactly the stored text and no live stream paused beyond the liveness bound (a correctness check: a
 /// lost wake-up pauses a stream for seconds). No speed thresholds: speed is measured by <c>bench/</c>, never asserted here.
 /// </summary>
+[Collection(LoadGeneratorCollection.Name)]
 public sealed class BenchSmokeTests
 {
     [Fact]

@@ -17,6 +17,7 @@ namespace AppSyncChat.Integration.Tests.Bench;
 /// re-check + 15 s, and for the queue to drain at most 3 V + F + 10 s; the liveness bound is the benchmark's.
 /// The seed is fixed (1), so a failure can be re-run: <c>dotnet run -c Release --project bench -- --mode faults-small --seed 1</c>.
 /// </remarks>
+[Collection(LoadGeneratorCollection.Name)]
 public sealed class FaultCampaignTests(ITestOutputHelper output)
 {
     [Fact]
