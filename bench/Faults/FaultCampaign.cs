@@ -261,14 +261,29 @@ public sealed class FaultCampaign : IAsyncDisposable
             await Task.Delay(50, cancellationToken).ConfigureAwait(false);
         }
 
-        var warmUp = await Api.CreateConversationAsync(new CreateConversationInput { ClientRequestId = NextRequestId() }, cancellationToken).ConfigureAwait(false);
-        var sent = await Api.SendMessageAsync(new SendMessageInput { ConversationId = warmUp.ConversationId, Text = "Warm-up. [[ttft=0]] [[tokens=5]]", ClientRequestId = NextRequestId() }, cancellationToken).ConfigureAwait(false);
-        if (await WaitFinalAsync(warmUp.ConversationId, sent.AssistantMessageId, TimeSpan.FromSeconds(90), cancellationToken).ConfigureAwait(false) is not { Status: MessageStatus.Completed })
+        // One warm-up answer per process, and more: each process JIT-compiles the streaming path on its first answer,
+        // which on 2 cores paused every answer of that process for about a second (seen as the liveness invariant
+        // failing on the first turns). Deployed functions are Native AOT and have no such pause. The answers are
+        // long enough and sent far enough apart that each arrives while the earlier ones still hold their processes.
+        var warmUps = new List<Task>();
+        for (var i = 0; i < _plan.WorkerEnvironments * 2; i++)
         {
-            throw new InvalidOperationException("The warm-up answer did not complete: the stack is not working. Worker output:\n" + Stack.WorkerProcesses.OutputTail());
+            warmUps.Add(WarmUpAsync(cancellationToken));
+            await Task.Delay(250, cancellationToken).ConfigureAwait(false);
         }
 
+        await Task.WhenAll(warmUps).ConfigureAwait(false);
         _progress(FormattableString.Invariant($"stack ready, {Stack.WorkerProcesses.ProcessIds.Count} Worker processes (pids {string.Join(", ", Stack.WorkerProcesses.ProcessIds)}), warm-up answered in {wait.Elapsed.TotalSeconds:0.0} s"));
+    }
+
+    private async Task WarmUpAsync(CancellationToken cancellationToken)
+    {
+        var warmUp = await Api.CreateConversationAsync(new CreateConversationInput { ClientRequestId = NextRequestId() }, cancellationToken).ConfigureAwait(false);
+        var sent = await Api.SendMessageAsync(new SendMessageInput { ConversationId = warmUp.ConversationId, Text = "Warm-up. [[ttft=0]] [[tokens=60]] [[rate=40]]", ClientRequestId = NextRequestId() }, cancellationToken).ConfigureAwait(false);
+        if (await WaitFinalAsync(warmUp.ConversationId, sent.AssistantMessageId, TimeSpan.FromSeconds(90), cancellationToken).ConfigureAwait(false) is not { Status: MessageStatus.Completed })
+        {
+            throw new InvalidOperationException("A warm-up answer did not complete: the stack is not working. Worker output:\n" + Stack.WorkerProcesses!.OutputTail());
+        }
     }
 
     private string NextRequestId() => $"fault-{_runTag}-{Interlocked.Increment(ref _requests)}";
