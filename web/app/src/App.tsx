@@ -223,8 +223,7 @@ function ConversationView({
         view = reduceAnswer(view, update);
         setLive(view);
         if (update.kind === 'following' || update.kind === 'finished') {
-          void reload();
-          onChanged();
+          void reload(); // which refreshes the sidebar once the conversation is read
         }
       })
       .then(
@@ -254,7 +253,7 @@ function ConversationView({
       cancelled = true;
       answer?.close();
     };
-  }, [client, conversationId, reload, setLive, onChanged, pending]);
+  }, [client, conversationId, reload, setLive, pending]);
 
   useEffect(() => {
     listEnd.current?.scrollIntoView({ block: 'end' });
